@@ -1,0 +1,84 @@
+"""Shared fixtures: a real, migrated database (SQLite by default, PostgreSQL when
+``DATABASE_URL`` says so), emptied after every test, and settings pointing at it."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cpd.config import Settings
+from storage.db import dispose_all, get_engine, new_session
+from storage.migrate import upgrade
+from storage.models import Base
+
+TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
+
+
+def _fresh_postgres_database(base_url: str) -> tuple[str, sa.URL]:
+    url = sa.make_url(base_url)
+    name = f"cpd_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False), url
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    configured = os.environ.get("DATABASE_URL", "")
+    if configured.startswith("postgresql"):
+        url, base = _fresh_postgres_database(configured)
+        upgrade(url)
+        yield url
+        dispose_all()
+        admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{sa.make_url(url).database}" WITH (FORCE)'))
+        admin.dispose()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        upgrade(url)
+        yield url
+        dispose_all()
+
+
+def _empty_all_tables(database_url: str) -> None:
+    engine = get_engine(database_url)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        else:
+            connection.execute(sa.text("PRAGMA defer_foreign_keys=ON"))
+            connection.execute(sa.text("UPDATE school_cohorts SET default_induction_programme_id = NULL"))
+            for table in tables:
+                connection.execute(sa.text(f'DELETE FROM "{table}"'))
+
+
+@pytest.fixture
+def settings(database_url: str) -> Iterator[Settings]:
+    yield Settings(
+        database_url=database_url,
+        redis_url=None,
+        secret_key=TEST_SECRET_KEY,
+        environment="test",
+        debug=False,
+    )
+    _empty_all_tables(database_url)
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator[Session]:
+    """A session on the test database; commit explicitly when the code under test expects it."""
+    db_session = new_session(settings.database_url)
+    try:
+        yield db_session
+    finally:
+        db_session.rollback()
+        db_session.close()
