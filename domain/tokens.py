@@ -8,6 +8,7 @@ index, which is a constant-time comparison in effect: no plaintext is ever compa
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -82,8 +83,14 @@ def issue(
     return token, plaintext
 
 
-def authenticate(session: Session, plaintext: str, secret_key: str) -> ApiToken | None:
-    """The live token for a presented plaintext, with ``last_used_at`` moved; else ``None``."""
+def authenticate(
+    session: Session, plaintext: str, secret_key: str, *, touch_after: dt.timedelta | None = None
+) -> ApiToken | None:
+    """The live token for a presented plaintext, with ``last_used_at`` moved; else ``None``.
+
+    ``touch_after`` skips the write when the last recorded use is more recent than that,
+    so a busy client does not turn every read into a write.
+    """
     if not plaintext or len(plaintext) > 512:
         return None
     token = session.scalars(
@@ -94,7 +101,8 @@ def authenticate(session: Session, plaintext: str, secret_key: str) -> ApiToken 
     moment = now()
     if token.expires_at is not None and token.expires_at <= moment:
         return None
-    token.last_used_at = moment
+    if touch_after is None or token.last_used_at is None or moment - token.last_used_at >= touch_after:
+        token.last_used_at = moment
     return token
 
 

@@ -82,3 +82,21 @@ def session(settings: Settings) -> Iterator[Session]:
     finally:
         db_session.rollback()
         db_session.close()
+
+
+@pytest.fixture
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    """The real Connexion app (response validation on), bound to the test database."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from cpd.app import create_app
+
+        return create_app(settings)
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    with app.test_client() as test_client:
+        yield test_client

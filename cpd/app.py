@@ -1,0 +1,110 @@
+"""Wiring: one Connexion app serving every API version from its hand-written spec."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import connexion
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from cpd.config import PROJECT_ROOT, Settings, load_settings
+from domain import clock
+from handlers import errors
+from handlers.context import close_db
+from handlers.timestamps import parse_instant
+from handlers.validation import ApiParameterValidator
+
+SPECS = PROJECT_ROOT / "openapi"
+API_VERSIONS = ("v1", "v2", "v3")
+SERVER_DATE_HEADER = b"x-with-server-date"
+
+
+class RequestContextMiddleware:
+    """Runs before routing: hands settings to the security layer, honours the sandbox's
+    ``X-With-Server-Date`` through the one clock, and reads the ``Token token=…`` form
+    of the Authorization header (accepted by the original) as a bearer token."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        scope["cpd.settings"] = self.settings
+        headers = [
+            (name, _normalise_authorization(value) if name == b"authorization" else value)
+            for name, value in scope["headers"]
+            # Production ignores the sandbox header entirely, validation included.
+            if self.settings.time_travel_allowed or name != SERVER_DATE_HEADER
+        ]
+        scope["headers"] = headers
+        instant = None
+        if self.settings.time_travel_allowed:
+            raw = next((value for name, value in headers if name == SERVER_DATE_HEADER), None)
+            if raw is not None:
+                instant = parse_instant(raw.decode("latin-1"))
+                if instant is None:
+                    response = errors.json_response(
+                        errors.errors_body(
+                            [("Bad request", "The header 'X-With-Server-Date' must be a valid RFC 3339 date and time")]
+                        ),
+                        400,
+                    )
+                    await _send_connexion_response(response, send)
+                    return
+        token = clock.set_override(instant)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            clock.reset_override(token)
+
+
+def _normalise_authorization(value: bytes) -> bytes:
+    text = value.decode("latin-1").strip()
+    scheme, _, rest = text.partition(" ")
+    if scheme.lower() == "token":
+        rest = rest.strip()
+        if rest.startswith("token="):
+            rest = rest[len("token="):].split(",", 1)[0].strip().strip('"')
+        return f"Bearer {rest}".encode("latin-1")
+    return value
+
+
+async def _send_connexion_response(response, send: Send) -> None:  # type: ignore[no-untyped-def]
+    body = response.body if isinstance(response.body, bytes) else str(response.body).encode()
+    headers = [(b"content-type", response.content_type.encode()), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
+    settings = settings or load_settings()
+    app = connexion.FlaskApp(__name__, specification_dir=str(SPECS))
+    app.app.config["CPD_SETTINGS"] = settings
+    app.app.config["SECRET_KEY"] = settings.secret_key
+    app.app.config["DEBUG"] = settings.debug
+    app.app.teardown_appcontext(close_db)
+    for version in API_VERSIONS:
+        app.add_api(
+            Path(f"{version}.yaml"),
+            name=f"api_{version}",
+            pythonic_params=True,
+            strict_validation=False,
+            validate_responses=settings.validate_responses,
+            validator_map={"parameter": ApiParameterValidator},
+            swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
+        )
+    app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
+    errors.register(app)
+    logging.getLogger("cpd").setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    return app
+
+
+def create_asgi_app() -> connexion.FlaskApp:
+    """Factory for ``uvicorn --factory`` and gunicorn's uvicorn workers."""
+    return create_app()

@@ -1,0 +1,29 @@
+"""How v3 shows each resource. One function per resource type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handlers.responses import resource
+from handlers.timestamps import rfc3339
+from storage.enums import StatementStatus
+from storage.models import Statement
+
+
+def statement(row: Statement) -> dict[str, Any]:
+    month, _, year = row.name.partition(" ")
+    return resource(
+        row.id,
+        "statement",
+        {
+            "month": month,
+            "year": year,
+            "type": "ecf",
+            "cohort": str(row.cohort.start_year),
+            "cut_off_date": row.deadline_date.isoformat(),
+            "payment_date": row.payment_date.isoformat(),
+            "paid": row.status == StatementStatus.PAID,
+            "created_at": rfc3339(row.created_at),
+            "updated_at": rfc3339(row.updated_at),
+        },
+    )
