@@ -51,7 +51,12 @@ class RequestContextMiddleware:
                 if instant is None:
                     response = errors.json_response(
                         errors.errors_body(
-                            [("Bad request", "The header 'X-With-Server-Date' must be a valid RFC 3339 date and time")]
+                            [
+                                (
+                                    "Bad request",
+                                    "The header 'X-With-Server-Date' must be a valid RFC 3339 date and time",
+                                )
+                            ]
                         ),
                         400,
                     )
@@ -70,14 +75,17 @@ def _normalise_authorization(value: bytes) -> bytes:
     if scheme.lower() == "token":
         rest = rest.strip()
         if rest.startswith("token="):
-            rest = rest[len("token="):].split(",", 1)[0].strip().strip('"')
+            rest = rest[len("token=") :].split(",", 1)[0].strip().strip('"')
         return f"Bearer {rest}".encode("latin-1")
     return value
 
 
 async def _send_connexion_response(response, send: Send) -> None:  # type: ignore[no-untyped-def]
     body = response.body if isinstance(response.body, bytes) else str(response.body).encode()
-    headers = [(b"content-type", response.content_type.encode()), (b"content-length", str(len(body)).encode())]
+    headers = [
+        (b"content-type", response.content_type.encode()),
+        (b"content-length", str(len(body)).encode()),
+    ]
     await send({"type": "http.response.start", "status": response.status_code, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -99,7 +107,9 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
             validator_map={"parameter": ApiParameterValidator},
             swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
         )
-    app.add_middleware(RequestContextMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
+    app.add_middleware(
+        RequestContextMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings
+    )
     errors.register(app)
     logging.getLogger("cpd").setLevel(logging.DEBUG if settings.debug else logging.INFO)
     return app

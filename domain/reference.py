@@ -176,20 +176,24 @@ def ensure_statements(
     report = report or LoadReport()
     cohorts = {c.start_year: c for c in session.scalars(sa.select(Cohort))}
     if providers is None:
-        providers = list(session.scalars(sa.select(LeadProvider).options(sa.orm.selectinload(LeadProvider.cohorts))))
-    existing = {
-        (s.lead_provider_id, s.cohort_id, s.name): s for s in session.scalars(sa.select(Statement))
-    }
+        providers = list(
+            session.scalars(sa.select(LeadProvider).options(sa.orm.selectinload(LeadProvider.cohorts)))
+        )
+    existing = {(s.lead_provider_id, s.cohort_id, s.name): s for s in session.scalars(sa.select(Statement))}
     for provider in providers:
         contracted = {c.start_year for c in provider.cohorts}
         for row in rows:
             cohort = cohorts.get(row.cohort_year)
             if cohort is None or row.cohort_year not in contracted:
                 continue
-            values = dict(deadline_date=row.deadline_date, payment_date=row.payment_date, output_fee=row.output_fee)
+            values = dict(
+                deadline_date=row.deadline_date, payment_date=row.payment_date, output_fee=row.output_fee
+            )
             statement = existing.get((provider.id, cohort.id, row.name))
             if statement is None:
-                statement = Statement(lead_provider_id=provider.id, cohort_id=cohort.id, name=row.name, **values)
+                statement = Statement(
+                    lead_provider_id=provider.id, cohort_id=cohort.id, name=row.name, **values
+                )
                 existing[(provider.id, cohort.id, row.name)] = statement
                 session.add(statement)
                 report.statements += 1

@@ -54,7 +54,9 @@ def eligible_clause() -> sa.ColumnElement[bool]:
             School.administrative_district_code.like("E%"),
             School.administrative_district_code == NON_ENGLISH_OVERRIDE_DISTRICT,
         ),
-        sa.or_(School.school_type_code.in_(sorted(ELIGIBLE_TYPE_CODES)), School.section_41_approved.is_(True)),
+        sa.or_(
+            School.school_type_code.in_(sorted(ELIGIBLE_TYPE_CODES)), School.section_41_approved.is_(True)
+        ),
     )
 
 

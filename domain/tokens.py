@@ -8,6 +8,7 @@ index, which is a constant-time comparison in effect: no plaintext is ever compa
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
@@ -48,13 +49,10 @@ def derived_plaintext(secret_key: str, label: str) -> str:
 
 
 def find_provider(session: Session, name_or_id: str) -> LeadProvider:
-    query = sa.select(LeadProvider).where(LeadProvider.name == name_or_id)
-    try:
-        query = sa.select(LeadProvider).where(
-            sa.or_(LeadProvider.name == name_or_id, LeadProvider.id == uuid.UUID(name_or_id))
-        )
-    except ValueError:
-        pass
+    condition = LeadProvider.name == name_or_id
+    with contextlib.suppress(ValueError):
+        condition = sa.or_(condition, LeadProvider.id == uuid.UUID(name_or_id))
+    query = sa.select(LeadProvider).where(condition)
     provider = session.scalars(query).first()
     if provider is None:
         raise TokenError(f"no lead provider called {name_or_id!r}")
@@ -106,7 +104,9 @@ def authenticate(
     return token
 
 
-def revoke(session: Session, *, token_id: uuid.UUID | None = None, provider: LeadProvider | None = None) -> int:
+def revoke(
+    session: Session, *, token_id: uuid.UUID | None = None, provider: LeadProvider | None = None
+) -> int:
     """Revoke one token by id, or every live token of a provider. Returns how many."""
     query = sa.select(ApiToken).where(ApiToken.revoked_at.is_(None))
     if token_id is not None:

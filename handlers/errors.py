@@ -77,6 +77,13 @@ def _not_found(_request: ConnexionRequest, _exc: Exception) -> ConnexionResponse
     return json_response({"error": NOT_FOUND}, 404)
 
 
+def _method_not_allowed(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    # The original answered a known path with an unknown method with its 404; a 405
+    # is what HTTP clients and tools expect, and no integration depends on the 404.
+    allow = (getattr(exc, "headers", None) or {}).get("Allow", "")
+    return json_response({"error": "Method Not Allowed"}, 405, {"Allow": allow} if allow else None)
+
+
 def _bad_request(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     detail = getattr(exc, "detail", None) or "The request could not be understood"
     return json_response(errors_body([("Bad request", str(detail))]), 400)
@@ -88,9 +95,10 @@ def _unsupported_media_type(_request: ConnexionRequest, exc: Exception) -> Conne
 
 def _http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     status = getattr(exc, "status_code", None) or getattr(exc, "status", 500)
-    if status in (404, 405):
-        # The original answers unknown routes and methods alike with its 404 body.
+    if status == 404:
         return _not_found(request, exc)
+    if status == 405:
+        return _method_not_allowed(request, exc)
     if status == 401:
         return _unauthorised(request, exc)
     if status == 403:
@@ -121,6 +129,6 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
     app.add_error_handler(ProblemException, _http_exception)
     app.add_error_handler(HTTPException, _http_exception)
     app.add_error_handler(404, _not_found)
-    app.add_error_handler(405, _not_found)
+    app.add_error_handler(405, _method_not_allowed)
     app.add_error_handler(500, _internal)
     app.add_error_handler(Exception, _internal)

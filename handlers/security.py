@@ -38,4 +38,3 @@ async def bearer_info(token: str, request: ConnexionRequest) -> dict[str, Any] |
     if info is not None and info["scope"] != TokenScope.LEAD_PROVIDER:
         raise Forbidden()
     return info
-

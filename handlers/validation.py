@@ -54,7 +54,9 @@ class ApiParameterValidator(ParameterValidator):
     """Connexion's parameter validator, raising :class:`ApiError` with the spec's wording."""
 
     @staticmethod
-    def validate_parameter(parameter_type: str, value: Any, param: dict[str, Any], param_name: Any = None) -> Any:
+    def validate_parameter(
+        parameter_type: str, value: Any, param: dict[str, Any], param_name: Any = None
+    ) -> Any:
         schema = param.get("schema", param)
         if value is None:
             if param.get("required"):
@@ -65,5 +67,7 @@ class ApiParameterValidator(ParameterValidator):
             key=lambda e: len(e.absolute_schema_path),
         )
         if errors:
-            raise describe(schema, errors[0], f"The {parameter_type} parameter '{param['name']}' is not valid")
+            raise describe(
+                schema, errors[0], f"The {parameter_type} parameter '{param['name']}' is not valid"
+            )
         return None

@@ -44,7 +44,9 @@ def get_engine(database_url: str) -> sa.Engine:
 def new_session(database_url: str) -> Session:
     factory = _factories.get(database_url)
     if factory is None:
-        factory = _factories[database_url] = sessionmaker(bind=get_engine(database_url), expire_on_commit=False)
+        factory = _factories[database_url] = sessionmaker(
+            bind=get_engine(database_url), expire_on_commit=False
+        )
     return factory()
 
 

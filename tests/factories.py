@@ -11,7 +11,10 @@ from storage.models import Cohort, LeadProvider
 
 
 def provider_with_token(
-    session: Session, secret_key: str, name: str = "Ambition Institute", years: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025)
+    session: Session,
+    secret_key: str,
+    name: str = "Ambition Institute",
+    years: tuple[int, ...] = (2021, 2022, 2023, 2024, 2025),
 ) -> tuple[LeadProvider, str]:
     """A lead provider contracted for ``years``, with its statements and a fresh token."""
     if session.scalar(sa.select(sa.func.count()).select_from(Cohort)) == 0:

@@ -14,9 +14,7 @@ from storage.enums import TokenScope
 from storage.models import ApiToken, Statement
 from tests.factories import provider_with_token
 
-PAGE_ERROR = (
-    "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid number (equal and more than 1)"
-)
+PAGE_ERROR = "The '#/page[page]' and '#/page[per_page]' parameter values must be a valid number (equal and more than 1)"
 
 
 @pytest.fixture
@@ -60,8 +58,14 @@ def test_internal_token_is_403_with_empty_body(client, session, settings, token)
     assert response.content == b""
 
 
-def test_unknown_route_and_method_are_404_resource_not_found(client, token):
-    for method, path in [("GET", "/api/v3/nothing-here"), ("POST", "/api/v3/statements"), ("GET", "/api/v9/x")]:
+def test_wrong_method_on_a_known_path_is_405(client, token):
+    response = client.post("/api/v3/statements", headers=auth(token))
+    assert response.status_code == 405
+    assert response.json() == {"error": "Method Not Allowed"}
+
+
+def test_unknown_route_is_404_resource_not_found(client, token):
+    for method, path in [("GET", "/api/v3/nothing-here"), ("DELETE", "/api/v3/x"), ("GET", "/api/v9/x")]:
         response = client.request(method, path, headers=auth(token))
         assert response.status_code == 404, (method, path)
         assert response.json() == {"error": "Resource not Found"}
@@ -70,7 +74,14 @@ def test_unknown_route_and_method_are_404_resource_not_found(client, token):
 
 @pytest.mark.parametrize(
     "query",
-    ["page[page]=0", "page[per_page]=0", "page[page]=abc", "page[per_page]=1.5", "page[page]=-3", "page[per_page]="],
+    [
+        "page[page]=0",
+        "page[per_page]=0",
+        "page[page]=abc",
+        "page[per_page]=1.5",
+        "page[page]=-3",
+        "page[per_page]=",
+    ],
 )
 def test_bad_pagination_gets_the_exact_400(client, token, query):
     response = client.get(f"/api/v3/statements?{query}", headers=auth(token))
@@ -79,12 +90,19 @@ def test_bad_pagination_gets_the_exact_400(client, token, query):
 
 
 def test_per_page_above_3000_is_clamped_not_refused(client, session, token):
-    provider_id, cohort_id = session.execute(sa.select(Statement.lead_provider_id, Statement.cohort_id)).first()
+    provider_id, cohort_id = session.execute(
+        sa.select(Statement.lead_provider_id, Statement.cohort_id)
+    ).first()
     session.execute(
         sa.insert(Statement),
         [
-            {"lead_provider_id": provider_id, "cohort_id": cohort_id, "name": f"Extra {n}",
-             "deadline_date": dt.date(2030, 1, 1), "payment_date": dt.date(2030, 1, 25)}
+            {
+                "lead_provider_id": provider_id,
+                "cohort_id": cohort_id,
+                "name": f"Extra {n}",
+                "deadline_date": dt.date(2030, 1, 1),
+                "payment_date": dt.date(2030, 1, 25),
+            }
             for n in range(3000)
         ],
     )
@@ -111,12 +129,20 @@ def test_bad_updated_since_has_the_original_typo(client, token, value):
     response = client.get(f"/api/v3/statements?filter[updated_since]={value}", headers=auth(token))
     assert response.status_code == 400
     assert response.json() == {
-        "errors": [{"title": "Bad request", "detail": "The filter '#/updated_since' must be a valid RCF3339 date"}]
+        "errors": [
+            {"title": "Bad request", "detail": "The filter '#/updated_since' must be a valid RCF3339 date"}
+        ]
     }
 
 
 @pytest.mark.parametrize(
-    "value", ["2020-01-01T00:00:00Z", "2020-01-01T00:00:00%2B01:00", "2020-01-01T00:00:00+01:00", "2020-01-01T00:00:00.123-05:00"]
+    "value",
+    [
+        "2020-01-01T00:00:00Z",
+        "2020-01-01T00:00:00%2B01:00",
+        "2020-01-01T00:00:00+01:00",
+        "2020-01-01T00:00:00.123-05:00",
+    ],
 )
 def test_rfc3339_updated_since_forms_are_accepted(client, token, value):
     response = client.get(f"/api/v3/statements?filter[updated_since]={value}", headers=auth(token))
@@ -130,7 +156,9 @@ def test_sandbox_date_header_moves_the_clock_for_the_request(client, session, to
     )
     assert response.status_code == 200
     session.expire_all()
-    assert session.scalars(sa.select(ApiToken.last_used_at)).one() == dt.datetime(2030, 2, 3, 4, 5, 6, tzinfo=UTC)
+    assert session.scalars(sa.select(ApiToken.last_used_at)).one() == dt.datetime(
+        2030, 2, 3, 4, 5, 6, tzinfo=UTC
+    )
 
 
 def test_bad_sandbox_date_header_is_a_clear_400(client, token):

@@ -24,7 +24,11 @@ def test_lists_only_output_fee_statements_of_default_cohorts_by_payment_date(cli
     expected = session.execute(
         sa.select(Statement.id, Statement.payment_date)
         .join(Cohort)
-        .where(Statement.lead_provider_id == provider.id, Statement.output_fee.is_(True), Cohort.start_year >= 2021)
+        .where(
+            Statement.lead_provider_id == provider.id,
+            Statement.output_fee.is_(True),
+            Cohort.start_year >= 2021,
+        )
         .order_by(Statement.payment_date, Statement.created_at, Statement.id)
     ).all()
     assert [item["id"] for item in body["data"]] == [str(row.id) for row in expected]
@@ -36,7 +40,9 @@ def test_lists_only_output_fee_statements_of_default_cohorts_by_payment_date(cli
 def test_statement_shape(client, session, settings):
     provider, token = provider_with_token(session, settings.secret_key)
     statement = session.scalars(
-        sa.select(Statement).where(Statement.lead_provider_id == provider.id, Statement.name == "February 2022")
+        sa.select(Statement).where(
+            Statement.lead_provider_id == provider.id, Statement.name == "February 2022"
+        )
     ).one()
     statement.status = StatementStatus.PAID
     statement.marked_as_paid_at = statement.created_at
@@ -61,7 +67,15 @@ def test_statement_shape(client, session, settings):
         }
     }
     assert list(body["data"]["attributes"]) == [
-        "month", "year", "type", "cohort", "cut_off_date", "payment_date", "paid", "created_at", "updated_at",
+        "month",
+        "year",
+        "type",
+        "cohort",
+        "cut_off_date",
+        "payment_date",
+        "paid",
+        "created_at",
+        "updated_at",
     ]
 
 
@@ -87,15 +101,20 @@ def test_2020_is_hidden_unless_asked_for(client, session, settings):
     cohort_2020 = session.scalars(sa.select(Cohort).where(Cohort.start_year == 2020)).one()
     session.add(
         Statement(
-            lead_provider_id=provider.id, cohort_id=cohort_2020.id, name="March 2021",
-            deadline_date=cohort_2020.academic_year_start_date, payment_date=cohort_2020.academic_year_start_date,
+            lead_provider_id=provider.id,
+            cohort_id=cohort_2020.id,
+            name="March 2021",
+            deadline_date=cohort_2020.academic_year_start_date,
+            payment_date=cohort_2020.academic_year_start_date,
         )
     )
     session.commit()
     _, body = _get(client, token, "/api/v3/statements?page[per_page]=3000")
     assert "2020" not in {item["attributes"]["cohort"] for item in body["data"]}
     _, body = _get(client, token, "/api/v3/statements?filter[cohort]=2020")
-    assert [(item["attributes"]["month"], item["attributes"]["year"]) for item in body["data"]] == [("March", "2021")]
+    assert [(item["attributes"]["month"], item["attributes"]["year"]) for item in body["data"]] == [
+        ("March", "2021")
+    ]
 
 
 def test_pages_walk_through_everything_without_overlap(client, session, settings):
@@ -118,8 +137,13 @@ def test_default_page_size_is_100(client, session, settings):
     cohort = session.scalars(sa.select(Cohort).where(Cohort.start_year == 2023)).one()
     for n in range(120):
         session.add(
-            Statement(lead_provider_id=provider.id, cohort_id=cohort.id, name=f"Extra {n}",
-                      deadline_date=cohort.academic_year_start_date, payment_date=cohort.academic_year_start_date)
+            Statement(
+                lead_provider_id=provider.id,
+                cohort_id=cohort.id,
+                name=f"Extra {n}",
+                deadline_date=cohort.academic_year_start_date,
+                payment_date=cohort.academic_year_start_date,
+            )
         )
     session.commit()
     _, body = _get(client, token, "/api/v3/statements")

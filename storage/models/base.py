@@ -75,6 +75,4 @@ class Timestamps:
     """``created_at``/``updated_at`` stamped from the one clock, so time travel applies."""
 
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now, nullable=False)
-    updated_at: Mapped[dt.datetime] = mapped_column(
-        UTCDateTime(), default=now, onupdate=now, nullable=False
-    )
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now, onupdate=now, nullable=False)

@@ -48,9 +48,7 @@ class Statement(UUIDPrimaryKey, Timestamps, Base):
         sa.UniqueConstraint("lead_provider_id", "cohort_id", "name"),
         sa.Index("ix_statements_provider_payment_date", "lead_provider_id", "payment_date"),
         sa.Index("ix_statements_updated_at", "updated_at"),
-        sa.CheckConstraint(
-            "(status = 'paid') = (marked_as_paid_at IS NOT NULL)", name="paid_has_timestamp"
-        ),
+        sa.CheckConstraint("(status = 'paid') = (marked_as_paid_at IS NOT NULL)", name="paid_has_timestamp"),
     )
 
 

@@ -175,7 +175,9 @@ class InductionRecord(UUIDPrimaryKey, Timestamps, Base):
     mentor_profile_id: Mapped[uuid.UUID | None] = mapped_column(
         sa.ForeignKey("participant_profiles.id"), index=True
     )
-    preferred_identity_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("participant_identities.id"))
+    preferred_identity_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("participant_identities.id")
+    )
     appropriate_body_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("appropriate_bodies.id"))
     training_status: Mapped[TrainingStatus] = mapped_column(
         enum_column(TrainingStatus, "induction_training_status"), default=TrainingStatus.ACTIVE

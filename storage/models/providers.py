@@ -47,8 +47,10 @@ class DeliveryPartner(UUIDPrimaryKey, Timestamps, Base):
     name: Mapped[str] = mapped_column(sa.String(255), index=True)
     discarded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (sa.Index("ix_delivery_partners_created_at", "created_at"),
-                      sa.Index("ix_delivery_partners_updated_at", "updated_at"))
+    __table_args__ = (
+        sa.Index("ix_delivery_partners_created_at", "created_at"),
+        sa.Index("ix_delivery_partners_updated_at", "updated_at"),
+    )
 
 
 class ProviderRelationship(UUIDPrimaryKey, Timestamps, Base):
@@ -74,9 +76,7 @@ class ApiToken(UUIDPrimaryKey, Timestamps, Base):
     __tablename__ = "api_tokens"
 
     hashed_token: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    lead_provider_id: Mapped[uuid.UUID | None] = mapped_column(
-        sa.ForeignKey("lead_providers.id"), index=True
-    )
+    lead_provider_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("lead_providers.id"), index=True)
     scope: Mapped[TokenScope] = mapped_column(enum_column(TokenScope, "token_scope"))
     description: Mapped[str | None] = mapped_column(sa.String(255))
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())

@@ -38,7 +38,9 @@ def list_output_statements(
     return list(session.scalars(query.limit(limit).offset(offset)))
 
 
-def find_statement(session: Session, lead_provider_id: uuid.UUID, statement_id: uuid.UUID) -> Statement | None:
+def find_statement(
+    session: Session, lead_provider_id: uuid.UUID, statement_id: uuid.UUID
+) -> Statement | None:
     """Any statement of the provider (output-fee or not)."""
     query = (
         sa.select(Statement)
