@@ -15,7 +15,7 @@ from domain import clock
 from handlers import errors
 from handlers.context import close_db
 from handlers.timestamps import parse_instant
-from handlers.validation import ApiParameterValidator
+from handlers.validation import ApiParameterValidator, ApiURIParser
 
 SPECS = PROJECT_ROOT / "openapi"
 API_VERSIONS = ("v1", "v2", "v3")
@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
             strict_validation=False,
             validate_responses=settings.validate_responses,
             validator_map={"parameter": ApiParameterValidator},
+            uri_parser_class=ApiURIParser,
             swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
         )
     app.add_middleware(

@@ -49,10 +49,11 @@ def parse_date(value: str) -> dt.date:
 
 def _rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     with path.open(newline="", encoding="utf-8") as handle:
-        for line_number, row in enumerate(csv.DictReader(handle), start=2):
+        reader = csv.DictReader(handle)
+        for row in reader:
             if not any((value or "").strip() for value in row.values()):
                 continue  # the published statements file has blank lines
-            yield line_number, {key.strip(): (value or "").strip() for key, value in row.items() if key}
+            yield reader.line_num, {key.strip(): (value or "").strip() for key, value in row.items() if key}
 
 
 def _flag(value: str) -> bool:
@@ -145,6 +146,16 @@ class StatementRow:
     output_fee: bool
 
 
+def corrected_deadline(deadline: dt.date, payment: dt.date) -> dt.date:
+    """The published file dates some January deadlines in December of the *payment* year
+    (e.g. "January 2027": deadline 2027-12-31, payment 2027-01-25), after the payment.
+    A cut-off is always the last day of the month before payment, so we use that; the
+    loader would otherwise route declarations to a statement eleven months late."""
+    if deadline <= payment:
+        return deadline
+    return payment.replace(day=1) - dt.timedelta(days=1)
+
+
 def read_statement_rows(path: Path | None = None) -> list[StatementRow]:
     path = path or REFERENCE_DATA / "statements.csv"
     rows = []
@@ -152,12 +163,13 @@ def read_statement_rows(path: Path | None = None) -> list[StatementRow]:
         try:
             if row["type"] != "ecf":
                 continue
+            payment = parse_date(row["payment_date"])
             rows.append(
                 StatementRow(
                     name=row["name"],
                     cohort_year=int(row["cohort"]),
-                    deadline_date=parse_date(row["deadline_date"]),
-                    payment_date=parse_date(row["payment_date"]),
+                    deadline_date=corrected_deadline(parse_date(row["deadline_date"]), payment),
+                    payment_date=payment,
                     output_fee=_flag(row["output_fee"]),
                 )
             )

@@ -48,15 +48,13 @@ def can_access_service(school: School) -> bool:
 
 
 def eligible_clause() -> sa.ColumnElement[bool]:
+    # COALESCE keeps the clause two-valued: a NULL here would make NOT(eligible) NULL too.
+    district = sa.func.coalesce(School.administrative_district_code, "")
+    type_code = sa.func.coalesce(School.school_type_code, -1)
     return sa.and_(
         School.school_status_code.in_(sorted(OPEN_STATUS_CODES)),
-        sa.or_(
-            School.administrative_district_code.like("E%"),
-            School.administrative_district_code == NON_ENGLISH_OVERRIDE_DISTRICT,
-        ),
-        sa.or_(
-            School.school_type_code.in_(sorted(ELIGIBLE_TYPE_CODES)), School.section_41_approved.is_(True)
-        ),
+        sa.or_(district.like("E%"), district == NON_ENGLISH_OVERRIDE_DISTRICT),
+        sa.or_(type_code.in_(sorted(ELIGIBLE_TYPE_CODES)), School.section_41_approved.is_(True)),
     )
 
 

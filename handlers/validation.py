@@ -3,14 +3,15 @@
 Connexion checks every parameter against the spec. When a check fails we look for
 ``x-error-title`` / ``x-error-details`` on the schemas along the failing path (the
 deepest one wins) so the exact wording lives in the spec beside the rule it explains.
-``x-error-details`` maps a JSON Schema keyword (``type``, ``required``, ``format``…),
-or ``*`` for any keyword, to the detail text.
+``x-error-details`` maps a JSON Schema keyword (``type``, ``required``, ``format``…)
+of that schema, or ``*`` for any failure at or beneath it, to the detail text.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from connexion.uri_parsing import OpenAPIURIParser
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 
@@ -41,9 +42,13 @@ def _schemas_along(schema: dict[str, Any], error: ValidationError) -> list[dict[
 
 def describe(schema: dict[str, Any], error: ValidationError, fallback: str) -> ApiError:
     title, detail = "Bad request", fallback
-    for node in _schemas_along(schema, error):
+    nodes = _schemas_along(schema, error)
+    for depth, node in enumerate(nodes):
         details = node.get("x-error-details") or {}
-        chosen = details.get(error.validator) or details.get("*")
+        # A keyword-specific message belongs to the schema holding that keyword;
+        # "*" covers everything beneath its schema.
+        own = depth == len(nodes) - 1
+        chosen = (details.get(error.validator) if own else None) or details.get("*")
         if chosen:
             detail = chosen
             title = node.get("x-error-title", "Bad request")
@@ -71,3 +76,30 @@ class ApiParameterValidator(ParameterValidator):
                 schema, errors[0], f"The {parameter_type} parameter '{param['name']}' is not valid"
             )
         return None
+
+
+class ApiURIParser(OpenAPIURIParser):
+    """Connexion's query parser, made safe for keys nested deeper than the spec allows
+    (``page[per_page][x]=1`` crashes its type coercion). Such values are passed on
+    uncoerced, and parameter validation then refuses them with the usual 400."""
+
+    def resolve_params(self, params: dict[str, Any], _in: str) -> dict[str, Any]:
+        # ``filter=x`` or ``page=`` (no brackets) for an object parameter stays the plain
+        # string it is, so validation can refuse it instead of coercion hiding it.
+        plain = {
+            key: values[-1]
+            for key, values in params.items()
+            if _in == "query"
+            and self._is_deep_object_style_param(key)
+            and isinstance(values, list)
+            and values
+            and isinstance(values[-1], str)
+        }
+        rest = {key: values for key, values in params.items() if key not in plain}
+        try:
+            resolved = super().resolve_params(rest, _in)
+        except (KeyError, TypeError, AttributeError, IndexError):
+            resolved = {
+                key: values[-1] if isinstance(values, list) else values for key, values in rest.items()
+            }
+        return {**resolved, **plain}

@@ -179,3 +179,10 @@ def test_production_ignores_the_sandbox_date_header(settings, session, token):
     session.expire_all()
     used = session.scalars(sa.select(ApiToken.last_used_at)).one()
     assert abs(used - dt.datetime.now(UTC)) < dt.timedelta(minutes=5)
+
+
+@pytest.mark.parametrize("query", ["page[per_page][x]=1", "page[page][a][b]=2", "filter[cohort][x]=2021"])
+def test_keys_nested_deeper_than_the_spec_are_refused_cleanly(client, token, query):
+    response = client.get(f"/api/v3/statements?{query}", headers=auth(token))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["title"] in ("Bad request", "Bad parameter")

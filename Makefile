@@ -1,0 +1,47 @@
+# Manage teacher CPD: `make run` serves a seeded sandbox, `make test` runs the suite.
+# Every variable can be overridden, e.g. `make run PORT=9000` or `make test PYTEST_ARGS=-x`.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CPD_ENVIRONMENT ?= sandbox
+HOST ?= 127.0.0.1
+PORT ?= 8000
+TOKENS_FILE ?= var/sandbox-tokens.json
+PYTEST_ARGS ?=
+FUZZ_EXAMPLES ?= 2000
+
+# Reinstall when the dependencies change or a top-level package appears (the editable
+# install only maps the packages that existed when it ran).
+INSTALL_INPUTS := pyproject.toml $(wildcard */__init__.py)
+
+.PHONY: setup run test lint fuzz
+
+setup: $(VENV)/.installed
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(INSTALL_INPUTS) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: setup
+	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd migrate
+	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd reference load
+	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd seed --tokens-file $(TOKENS_FILE)
+	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd serve --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/pytest -q -n auto $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@for spec in $(wildcard openapi/*.yaml); do \
+		echo "openapi-spec-validator $$spec"; \
+		$(BIN)/openapi-spec-validator "$$spec" || exit 1; \
+	done
+
+fuzz: setup
+	CPD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -m fuzz $(PYTEST_ARGS)

@@ -1,0 +1,221 @@
+"""The ``cpd`` command line: operators' and developers' way into the service.
+
+Each write command runs in one transaction, so a failure leaves the database as it
+was. Every failure people can cause (a bad argument, a refused operation, unsafe
+configuration) is reported as a single ``Error: ...`` line on stderr with a non-zero
+exit, because these commands run in scripts and deploy logs where tracebacks are noise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import click
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from cpd.config import ConfigurationError, Settings, load_settings
+from domain.reference import ReferenceDataError, load_reference_data
+from domain.rollover import RolloverError, rollover_cohort
+from domain.tokens import TokenError, find_provider, issue, revoke
+from storage.db import transaction
+from storage.models import ApiToken, Schedule, Statement
+
+#: Errors raised by the domain for a request that cannot be done; shown as one line.
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (RolloverError, TokenError, ReferenceDataError)
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+class OneLineErrors(click.Group):
+    """Click prints usage, a hint and the error on three lines; scripts want one."""
+
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
+    ) -> click.Context:
+        with _usage_on_one_line():
+            return super().make_context(info_name, args, parent=parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _usage_on_one_line():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _usage_on_one_line() -> Iterator[None]:
+    try:
+        yield
+    except click.UsageError as error:
+        if error.ctx is None:
+            raise
+        message = f"{error.format_message()} (see '{error.ctx.command_path} --help')"
+        raise click.UsageError(_one_line(message)) from error
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigurationError as error:
+        raise click.ClickException(_one_line(str(error))) from error
+
+
+@contextlib.contextmanager
+def _failures_reported() -> Iterator[None]:
+    """Turn domain and database failures into one-line errors (after the rollback)."""
+    try:
+        yield
+    except DOMAIN_ERRORS as error:
+        raise click.ClickException(_one_line(str(error))) from error
+    except sa.exc.SQLAlchemyError as error:
+        detail = str(getattr(error, "orig", None) or error).splitlines()[0]
+        raise click.ClickException(_one_line(f"database error: {detail}")) from error
+
+
+@contextlib.contextmanager
+def _write(settings: Settings) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back whole on any failure."""
+    with _failures_reported(), transaction(settings.database_url) as session:
+        yield session
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Manage teacher CPD: operate the service from the command line."""
+
+
+@main.command()
+def migrate() -> None:
+    """Bring the database schema up to date (Alembic upgrade to head)."""
+    from storage.migrate import upgrade  # Alembic is only needed here
+
+    settings = _settings()
+    with _failures_reported():
+        upgrade(settings.database_url)
+    click.echo("Database is at the latest migration.")
+
+
+@main.group()
+def reference() -> None:
+    """Public reference data: cohorts, schedules with milestones, statements."""
+
+
+@reference.command("load")
+def reference_load() -> None:
+    """Load the shipped reference data; safe to repeat (changed rows are updated)."""
+    settings = _settings()
+    with _write(settings) as session:
+        report = load_reference_data(session)
+    click.echo(str(report))
+
+
+@main.group()
+def cohort() -> None:
+    """Cohorts (academic years of funded training)."""
+
+
+@cohort.command("rollover")
+@click.argument("year", type=click.IntRange(2000, 2100))
+def cohort_rollover(year: int) -> None:
+    """Create cohort YEAR from YEAR-1, moved forward a year, for every contracted provider."""
+    settings = _settings()
+    with _write(settings) as session:
+        created = rollover_cohort(session, year)
+        schedules = session.scalar(
+            sa.select(sa.func.count()).select_from(Schedule).where(Schedule.cohort_id == created.id)
+        )
+        statements = session.scalar(
+            sa.select(sa.func.count()).select_from(Statement).where(Statement.cohort_id == created.id)
+        )
+    click.echo(f"Created cohort {year} with {schedules} schedules and {statements} statements.")
+
+
+@main.group()
+def tokens() -> None:
+    """Lead providers' API tokens."""
+
+
+@tokens.command("create")
+@click.argument("provider")
+@click.option("--description", help="Why the token exists, e.g. who holds it.")
+def tokens_create(provider: str, description: str | None) -> None:
+    """Issue a token for PROVIDER (name or id) and print it; it is shown only this once.
+
+    Only the token goes to stdout, so ``TOKEN=$(cpd tokens create ...)`` works.
+    """
+    settings = _settings()
+    with _write(settings) as session:
+        _token, plaintext = issue(
+            session, find_provider(session, provider), settings.secret_key, description=description
+        )
+    click.echo(plaintext)
+
+
+@tokens.command("revoke")
+@click.option("--token-id", type=click.UUID, help="Revoke this one token.")
+@click.option("--provider", help="Revoke every live token of this lead provider (name or id).")
+def tokens_revoke(token_id: uuid.UUID | None, provider: str | None) -> None:
+    """Revoke one token, or all of a provider's tokens; prints how many were revoked."""
+    if (token_id is None) == (provider is None):
+        click.get_current_context().fail("give exactly one of --token-id or --provider")
+    settings = _settings()
+    with _write(settings) as session:
+        if token_id is not None:
+            if session.get(ApiToken, token_id) is None:
+                raise TokenError(f"no token with id {token_id}")
+            count = revoke(session, token_id=token_id)
+        else:
+            count = revoke(session, provider=find_provider(session, provider or ""))
+    click.echo(f"Revoked {count} token{'' if count == 1 else 's'}.")
+
+
+@main.command()
+@click.option(
+    "--tokens-file",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    help="Also write the tokens as JSON {provider name: token} to this file.",
+)
+@click.option(
+    "--participants",
+    type=click.IntRange(min=1),
+    help="How many participants to create (default: a small set that seeds in seconds).",
+)
+@click.option("--seed", "random_seed", type=int, default=0, show_default=True, help="Same seed, same data.")
+def seed(tokens_file: Path | None, participants: int | None, random_seed: int) -> None:
+    """Populate a sandbox with providers, schools, participants and declarations; prints the tokens."""
+    settings = _settings()
+    if settings.environment == "production":
+        raise click.ClickException("refusing to seed sandbox data in production")
+    from cpd.sandbox import populate  # heavy, and only needed here
+
+    with _write(settings) as session:
+        provider_tokens = populate(
+            session,
+            secret_key=settings.secret_key,
+            participants=participants,
+            seed=random_seed,
+            progress=True,
+        )
+    for name, token in provider_tokens.items():
+        click.echo(f"{name}: {token}")
+    if tokens_file is not None:
+        tokens_file.parent.mkdir(parents=True, exist_ok=True)
+        tokens_file.write_text(json.dumps(provider_tokens, indent=2) + "\n", encoding="utf-8")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API and pages with uvicorn (gunicorn with uvicorn workers in production)."""
+    _settings()  # refuse unsafe configuration before binding a port
+    import uvicorn
+
+    uvicorn.run("cpd.app:create_asgi_app", factory=True, host=host, port=port, workers=workers)
