@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import connexion
+from connexion.datastructures import MediaTypeDict
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -15,7 +16,7 @@ from domain import clock
 from handlers import errors
 from handlers.context import close_db
 from handlers.timestamps import parse_instant
-from handlers.validation import ApiParameterValidator, ApiURIParser
+from handlers.validation import ApiJSONBodyValidator, ApiParameterValidator, ApiURIParser
 
 SPECS = PROJECT_ROOT / "openapi"
 API_VERSIONS = ("v1", "v2", "v3")
@@ -104,7 +105,10 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
             pythonic_params=True,
             strict_validation=False,
             validate_responses=settings.validate_responses,
-            validator_map={"parameter": ApiParameterValidator},
+            validator_map={
+                "parameter": ApiParameterValidator,
+                "body": MediaTypeDict({"*/*json": ApiJSONBodyValidator}),
+            },
             uri_parser_class=ApiURIParser,
             swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
         )

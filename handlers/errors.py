@@ -47,6 +47,10 @@ class NotFound(Exception):
     """Nothing with that id is visible to the caller."""
 
 
+class NotYetAvailable(Exception):
+    """An operation published in the spec (``x-cpd-status: planned``) ahead of its implementation."""
+
+
 def json_response(body: object, status: int, headers: dict[str, str] | None = None) -> ConnexionResponse:
     return ConnexionResponse(
         status_code=status,
@@ -84,6 +88,10 @@ def _method_not_allowed(_request: ConnexionRequest, exc: Exception) -> Connexion
     return json_response({"error": "Method Not Allowed"}, 405, {"Allow": allow} if allow else None)
 
 
+def _not_yet_available(_request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
+    return json_response({"error": "Not yet available"}, 501)
+
+
 def _bad_request(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     detail = getattr(exc, "detail", None) or "The request could not be understood"
     return json_response(errors_body([("Bad request", str(detail))]), 400)
@@ -119,6 +127,7 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
     """Install the renderers; more specific classes first, as Connexion matches by MRO."""
     app.add_error_handler(ApiError, _api_error)
     app.add_error_handler(NotFound, _not_found)
+    app.add_error_handler(NotYetAvailable, _not_yet_available)
     for problem in (OAuthProblem, OAuthResponseProblem, Unauthorized):
         app.add_error_handler(problem, _unauthorised)
     for problem in (OAuthScopeProblem, Forbidden):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import schemathesis
+import yaml
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
@@ -30,8 +31,22 @@ def fuzz_target(app, session, settings):  # type: ignore[no-untyped-def]
     return app, token
 
 
+def _planned_operation_ids(spec: Path) -> list[str]:
+    """Operations published ahead of their implementation answer 501; they are proven
+    by tests/test_api_bodies_and_planned.py and join the fuzzing once implemented."""
+    paths = yaml.safe_load(spec.read_text())["paths"]
+    return [
+        operation["operationId"]
+        for item in paths.values()
+        for operation in item.values()
+        if operation.get("x-cpd-status") == "planned"
+    ]
+
+
 def _make_test(spec: Path):  # type: ignore[no-untyped-def]
     schema = schemathesis.openapi.from_path(spec)
+    if planned := _planned_operation_ids(spec):
+        schema = schema.exclude(operation_id=planned)
 
     @pytest.mark.fuzz
     @schema.parametrize()
