@@ -23,6 +23,8 @@ from connexion.exceptions import (
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
+from domain.errors import InvalidTransition, RuleBroken
+
 JSON_API = "application/vnd.api+json"
 ACCESS_DENIED = "HTTP Token: Access denied"
 NOT_FOUND = "Resource not Found"
@@ -67,6 +69,15 @@ def errors_body(errors: list[tuple[str, str]]) -> dict[str, list[dict[str, str]]
 def _api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, ApiError)
     return json_response(errors_body(exc.errors), exc.status)
+
+
+def _rule_broken(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, RuleBroken)
+    return json_response(errors_body(exc.by_attribute()), 422)
+
+
+def _invalid_transition(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return json_response(errors_body([("Invalid action", str(exc))]), 422)
 
 
 def _unauthorised(_request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
@@ -126,6 +137,8 @@ def _internal(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
 def register(app) -> None:  # type: ignore[no-untyped-def]
     """Install the renderers; more specific classes first, as Connexion matches by MRO."""
     app.add_error_handler(ApiError, _api_error)
+    app.add_error_handler(RuleBroken, _rule_broken)
+    app.add_error_handler(InvalidTransition, _invalid_transition)
     app.add_error_handler(NotFound, _not_found)
     app.add_error_handler(NotYetAvailable, _not_yet_available)
     for problem in (OAuthProblem, OAuthResponseProblem, Unauthorized):

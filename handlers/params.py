@@ -55,3 +55,18 @@ def updated_since(filters: dict[str, Any] | None) -> dt.datetime | None:
     if not filters or not filters.get("updated_since"):
         return None
     return parse_instant(str(filters["updated_since"]))
+
+
+def sort_order(value: str | None, allowed: dict[str, Any]) -> list[Any]:
+    """``sort=-updated_at,created_at`` as ORDER BY terms over ``allowed`` columns.
+
+    A leading ``-`` is descending; no sign or ``+`` ascending. Names not in ``allowed``
+    are ignored, as in the original.
+    """
+    terms = []
+    for part in comma_list(value):
+        descending = part.startswith("-")
+        column = allowed.get(part.lstrip("+-"))
+        if column is not None:
+            terms.append(column.desc() if descending else column.asc())
+    return terms

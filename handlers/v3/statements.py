@@ -11,7 +11,7 @@ from handlers import params
 from handlers.context import caller, db
 from handlers.errors import NotFound
 from handlers.responses import jsonapi
-from handlers.v3 import serializers
+from handlers.v3.serializers import statements as serializers
 from storage.queries import statements as queries
 
 STATEMENT_TYPES = ("ecf",)

@@ -1,4 +1,4 @@
-"""How v3 shows each resource. One function per resource type."""
+"""How v3 shows a statement."""
 
 from __future__ import annotations
 
