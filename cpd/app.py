@@ -15,6 +15,7 @@ from cpd.config import PROJECT_ROOT, Settings, load_settings
 from domain import clock
 from handlers import errors
 from handlers.context import close_db
+from handlers.rate_limit import RateLimitMiddleware
 from handlers.timestamps import parse_instant
 from handlers.validation import ApiJSONBodyValidator, ApiParameterValidator, ApiURIParser
 
@@ -112,6 +113,8 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
             uri_parser_class=ApiURIParser,
             swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
         )
+    # Outermost first: count the request, then set up its context, then route it.
+    app.add_middleware(RateLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
     app.add_middleware(
         RequestContextMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings
     )

@@ -22,6 +22,9 @@ class Settings:
     secret_key: str
     environment: str
     debug: bool
+    #: Requests allowed per token in each fixed window (the original: 1,000 per 5 minutes).
+    rate_limit: int = 1000
+    rate_limit_window_seconds: int = 300
 
     @property
     def time_travel_allowed(self) -> bool:
@@ -51,6 +54,15 @@ def default_database_url() -> str:
     return f"sqlite:///{PROJECT_ROOT / 'var' / 'cpd.sqlite3'}"
 
 
+def _positive_int(env: dict[str, str], name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigurationError(f"{name} must be a whole number of at least 1, not {raw!r}")
+    return int(raw)
+
+
 def load_settings(env: dict[str, str] | None = None) -> Settings:
     env = dict(os.environ if env is None else env)
     settings = Settings(
@@ -59,6 +71,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret_key=env.get("SECRET_KEY") or DEFAULT_SECRET_KEY,
         environment=env.get("CPD_ENVIRONMENT") or "development",
         debug=(env.get("CPD_DEBUG") or "").lower() in ("1", "true", "yes", "on"),
+        rate_limit=_positive_int(env, "CPD_RATE_LIMIT", 1000),
+        rate_limit_window_seconds=_positive_int(env, "CPD_RATE_LIMIT_WINDOW", 300),
     )
     settings.check()
     return settings

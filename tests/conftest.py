@@ -69,6 +69,7 @@ def settings(database_url: str) -> Iterator[Settings]:
         secret_key=TEST_SECRET_KEY,
         environment="test",
         debug=False,
+        rate_limit=1_000_000,  # the limit itself is tested in test_rate_limit.py
     )
     _empty_all_tables(database_url)
 

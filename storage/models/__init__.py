@@ -10,6 +10,7 @@ from .finance import (
     StatementAdjustment,
     StatementLineItem,
 )
+from .operations import RateLimitCounter
 from .participants import (
     InductionRecord,
     ParticipantEligibility,
@@ -59,6 +60,7 @@ __all__ = [
     "Partnership",
     "ProviderRelationship",
     "PupilPremium",
+    "RateLimitCounter",
     "Schedule",
     "School",
     "SchoolCohort",

@@ -1,0 +1,116 @@
+"""Per-token request limit for the API: fixed windows, counted across every worker.
+
+Like the original, the client key is the raw ``Authorization`` header (hashed here, so
+no token reaches Redis or the counters table) and requests without one are not
+counted. Counters live in Redis when ``REDIS_URL`` is set, else in the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import time
+from typing import Protocol
+
+import anyio
+import sqlalchemy as sa
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from cpd.config import Settings
+from storage.db import get_engine
+from storage.models import RateLimitCounter
+
+THROTTLED_BODY = b"Retry later\n"
+
+
+class Counter(Protocol):
+    async def hit(self, key: str, window_start: int, window_seconds: int) -> int:
+        """Count one request in the window and return the window's total so far."""
+
+
+class RedisCounter:
+    """INCR and EXPIRE in one round trip. A synchronous client in a worker thread keeps
+    the connection pool independent of whichever event loop serves the request."""
+
+    def __init__(self, url: str) -> None:
+        import redis
+
+        self.client = redis.Redis.from_url(url, socket_timeout=2)
+
+    def _hit(self, name: str, window_seconds: int) -> int:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.incr(name)
+        pipe.expire(name, window_seconds * 2)
+        count, _ = pipe.execute()
+        return int(count)
+
+    async def hit(self, key: str, window_start: int, window_seconds: int) -> int:
+        return await anyio.to_thread.run_sync(self._hit, f"cpd:rate:{key}:{window_start}", window_seconds)
+
+
+class DatabaseCounter:
+    """An upsert per request; old windows are swept now and then."""
+
+    def __init__(self, database_url: str) -> None:
+        self.engine = get_engine(database_url)
+
+    def _hit(self, key: str, window_start: int) -> int:
+        table = RateLimitCounter.__table__
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = insert(table).values(key=key, window_start=window_start, count=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c.key, table.c.window_start], set_={"count": table.c.count + 1}
+        ).returning(table.c.count)
+        with self.engine.begin() as connection:
+            count = connection.execute(statement).scalar_one()
+            if random.random() < 0.01:  # sweeping on ~1% of requests keeps the table small
+                connection.execute(sa.delete(table).where(table.c.window_start < window_start))
+        return int(count)
+
+    async def hit(self, key: str, window_start: int, window_seconds: int) -> int:
+        return await anyio.to_thread.run_sync(self._hit, key, window_start)
+
+
+def counter_for(settings: Settings) -> Counter:
+    return RedisCounter(settings.redis_url) if settings.redis_url else DatabaseCounter(settings.database_url)
+
+
+class RateLimitMiddleware:
+    """Answers 429 (plain text, with ``Retry-After``) once a key passes the limit in a window."""
+
+    def __init__(self, app: ASGIApp, settings: Settings, counter: Counter | None = None) -> None:
+        self.app = app
+        self.settings = settings
+        self.counter = counter or counter_for(settings)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not scope.get("path", "").startswith("/api/"):
+            await self.app(scope, receive, send)
+            return
+        header = next((value for name, value in scope["headers"] if name == b"authorization"), None)
+        if not header:
+            await self.app(scope, receive, send)
+            return
+        window = self.settings.rate_limit_window_seconds
+        now = time.time()
+        window_start = int(now // window) * window
+        key = hashlib.sha256(header).hexdigest()
+        if await self.counter.hit(key, window_start, window) <= self.settings.rate_limit:
+            await self.app(scope, receive, send)
+            return
+        retry_after = str(max(1, int(window_start + window - now)))
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"text/plain"),
+                    (b"content-length", str(len(THROTTLED_BODY)).encode()),
+                    (b"retry-after", retry_after.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": THROTTLED_BODY})
