@@ -17,6 +17,12 @@ INSTALL_INPUTS := pyproject.toml $(wildcard */__init__.py)
 
 .PHONY: setup run test lint fuzz
 
+NODE_TOOLS := node_modules/.installed
+
+$(NODE_TOOLS): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
 setup: $(VENV)/.installed
 
 $(BIN)/python:
@@ -35,12 +41,13 @@ run: setup
 test: setup
 	$(BIN)/pytest -q -n auto $(PYTEST_ARGS)
 
-lint: setup
+lint: setup $(NODE_TOOLS)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@for spec in $(wildcard openapi/*.yaml); do \
 		echo "openapi-spec-validator $$spec"; \
 		$(BIN)/openapi-spec-validator "$$spec" || exit 1; \
+		NO_UPDATE_NOTIFIER=1 REDOCLY_TELEMETRY=off node_modules/.bin/redocly lint --format=summary "$$spec" || exit 1; \
 	done
 
 fuzz: setup
