@@ -20,14 +20,24 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cpd.config import ConfigurationError, Settings, load_settings
+from domain.clock import today
+from domain.errors import InvalidTransition, RuleBroken
 from domain.reference import ReferenceDataError, load_reference_data
 from domain.rollover import RolloverError, rollover_cohort
+from domain.statement_lifecycle import StatementNotFound, authorise_for_payment, mark_payable
 from domain.tokens import TokenError, find_provider, issue, revoke
 from storage.db import transaction
 from storage.models import ApiToken, Schedule, Statement
 
 #: Errors raised by the domain for a request that cannot be done; shown as one line.
-DOMAIN_ERRORS: tuple[type[Exception], ...] = (RolloverError, TokenError, ReferenceDataError)
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (
+    RolloverError,
+    TokenError,
+    ReferenceDataError,
+    RuleBroken,
+    InvalidTransition,
+    StatementNotFound,
+)
 
 
 def _one_line(message: str) -> str:
@@ -219,3 +229,39 @@ def serve(host: str, port: int, workers: int) -> None:
     import uvicorn
 
     uvicorn.run("cpd.app:create_asgi_app", factory=True, host=host, port=port, workers=workers)
+
+
+@main.group("declarations")
+def declarations_group() -> None:
+    """Participant declarations (providers' claims that training happened)."""
+
+
+@declarations_group.command("mark-payable")
+def declarations_mark_payable() -> None:
+    """Daily job: statements past their cut-off become payable, with their eligible declarations.
+
+    Every overdue open statement is closed, not only yesterday's, so a missed day is caught up;
+    running it twice changes nothing the second time.
+    """
+    settings = _settings()
+    with _write(settings) as session:
+        result = mark_payable(session, today())
+    click.echo(f"{result}.")
+
+
+@main.group("statements")
+def statements_group() -> None:
+    """Payment statements (per lead provider, cohort and month)."""
+
+
+@statements_group.command("authorise")
+@click.argument("statement_id", type=click.UUID)
+def statements_authorise(statement_id: uuid.UUID) -> None:
+    """Authorise payable statement STATEMENT_ID: it and its declarations become paid.
+
+    Its awaiting-clawback declarations become clawed back.
+    """
+    settings = _settings()
+    with _write(settings) as session:
+        result = authorise_for_payment(session, statement_id)
+    click.echo(f"{result}.")
