@@ -1,37 +1,143 @@
-"""Participants operations of API v3 (published in the spec; implementation in progress)."""
+"""Participants operations of API v3: GET /api/v3/participants/ecf and /{id}, plus the
+participant actions (defer, resume, withdraw, change-schedule)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from handlers.errors import NotYetAvailable
+from flask import Response
+from sqlalchemy.orm import Session
+
+from domain import participant_actions
+from handlers import params
+from handlers.context import caller, db
+from handlers.errors import NotFound
+from handlers.responses import jsonapi
+from handlers.v3.serializers import participants as serializers
+from storage.enums import TrainingStatus
+from storage.models import ParticipantProfile
+from storage.queries import participants as queries
+
+SORTABLE = ("created_at", "updated_at")
 
 
-def list_participants(**_: Any) -> None:
+def list_participants(
+    token_info: dict[str, Any],
+    filter_: dict[str, Any] | None = None,
+    page: dict[str, Any] | None = None,
+    sort: str | None = None,
+) -> Response:
     """GET /api/v3/participants/ecf"""
-    raise NotYetAvailable()
+    window = params.page_window(page)
+    filters = filter_ or {}
+    from_participant_id = None
+    if filters.get("from_participant_id") not in (None, ""):
+        try:
+            from_participant_id = uuid.UUID(str(filters["from_participant_id"]))
+        except ValueError:
+            # Not an id anyone could have had: nothing matches, as in the original.
+            return jsonapi({"data": []})
+    if window.beyond_any_data:
+        return jsonapi({"data": []})
+    training_status = filters.get("training_status")
+    views = queries.list_participants(
+        db(),
+        caller(token_info),
+        queries.ParticipantFilters(
+            cohort_years=params.cohort_years(filters),
+            earliest_default_cohort=params.EARLIEST_DEFAULT_COHORT,
+            updated_since=params.updated_since(filters),
+            training_status=TrainingStatus(training_status) if training_status else None,
+            from_participant_id=from_participant_id,
+        ),
+        sort=sort_fields(sort),
+        limit=window.limit,
+        offset=window.offset,
+    )
+    return jsonapi({"data": [serializers.participant(view) for view in views]})
 
 
-def get_participant(**_: Any) -> None:
+def get_participant(token_info: dict[str, Any], id_: str) -> Response:
     """GET /api/v3/participants/ecf/{id}"""
-    raise NotYetAvailable()
+    try:
+        participant_id = uuid.UUID(id_)
+    except ValueError:
+        raise NotFound() from None
+    view = queries.find_participant(db(), caller(token_info), participant_id)
+    if view is None:
+        raise NotFound()
+    return jsonapi({"data": serializers.participant(view)})
 
 
-def defer_participant(**_: Any) -> None:
+def sort_fields(value: str | None) -> list[tuple[str, bool]]:
+    """``sort=-updated_at,created_at`` as (field, descending) pairs; other names are ignored."""
+    fields = []
+    for part in params.comma_list(value):
+        name = part.lstrip("+-")
+        if name in SORTABLE:
+            fields.append((name, part.startswith("-")))
+    return fields
+
+
+def defer_participant(token_info: dict[str, Any], id_: str, body: Any) -> Response:
     """PUT /api/v3/participants/ecf/{id}/defer"""
-    raise NotYetAvailable()
+    attributes = _attributes(body)
+    session, provider = db(), caller(token_info)
+    profile = participant_actions.defer(
+        session, provider, id_, attributes.get("course_identifier"), attributes.get("reason")
+    )
+    return _changed(session, provider, profile)
 
 
-def resume_participant(**_: Any) -> None:
+def resume_participant(token_info: dict[str, Any], id_: str, body: Any) -> Response:
     """PUT /api/v3/participants/ecf/{id}/resume"""
-    raise NotYetAvailable()
+    attributes = _attributes(body)
+    session, provider = db(), caller(token_info)
+    profile = participant_actions.resume(session, provider, id_, attributes.get("course_identifier"))
+    return _changed(session, provider, profile)
 
 
-def withdraw_participant(**_: Any) -> None:
+def withdraw_participant(token_info: dict[str, Any], id_: str, body: Any) -> Response:
     """PUT /api/v3/participants/ecf/{id}/withdraw"""
-    raise NotYetAvailable()
+    attributes = _attributes(body)
+    session, provider = db(), caller(token_info)
+    profile = participant_actions.withdraw(
+        session, provider, id_, attributes.get("course_identifier"), attributes.get("reason")
+    )
+    return _changed(session, provider, profile)
 
 
-def change_participant_schedule(**_: Any) -> None:
+def change_participant_schedule(token_info: dict[str, Any], id_: str, body: Any) -> Response:
     """PUT /api/v3/participants/ecf/{id}/change-schedule"""
-    raise NotYetAvailable()
+    attributes = _attributes(body)
+    session, provider = db(), caller(token_info)
+    profile = participant_actions.change_schedule(
+        session,
+        provider,
+        id_,
+        attributes.get("course_identifier"),
+        attributes.get("schedule_identifier"),
+        attributes.get("cohort"),
+    )
+    return _changed(session, provider, profile)
+
+
+def _attributes(body: Any) -> dict[str, Any]:
+    """``data.attributes`` of an action body; anything but an object counts as empty, so
+    the rules report each missing attribute with its own message."""
+    data = body.get("data") if isinstance(body, dict) else None
+    attributes = data.get("attributes") if isinstance(data, dict) else None
+    return attributes if isinstance(attributes, dict) else {}
+
+
+def _changed(session: Session, provider: uuid.UUID, profile: ParticipantProfile) -> Response:
+    """The participant as it now stands, read before the one commit so that a change is
+    never kept without the provider being shown it."""
+    view = queries.find_participant(session, provider, profile.teacher_id)
+    if view is None:
+        session.rollback()
+        raise NotFound()
+    response = jsonapi({"data": serializers.participant(view)})
+    session.commit()
+    return response

@@ -1,17 +1,60 @@
-"""Unfunded mentors operations of API v3 (published in the spec; implementation in progress)."""
+"""GET /api/v3/unfunded-mentors/ecf and /api/v3/unfunded-mentors/ecf/{id}."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
-from handlers.errors import NotYetAvailable
+from flask import Response
+
+from handlers import params
+from handlers.context import caller, db
+from handlers.errors import NotFound
+from handlers.responses import jsonapi
+from handlers.v3.serializers import unfunded_mentors as serializers
+from storage.queries import unfunded_mentors as queries
+
+SORTABLE = ("created_at", "updated_at")
 
 
-def list_unfunded_mentors(**_: Any) -> None:
+def list_unfunded_mentors(
+    token_info: dict[str, Any],
+    filter_: dict[str, Any] | None = None,
+    page: dict[str, Any] | None = None,
+    sort: str | None = None,
+) -> Response:
     """GET /api/v3/unfunded-mentors/ecf"""
-    raise NotYetAvailable()
+    window = params.page_window(page)
+    if window.beyond_any_data:
+        return jsonapi({"data": []})
+    views = queries.list_unfunded_mentors(
+        db(),
+        caller(token_info),
+        updated_since=params.updated_since(filter_),
+        sort=sort_fields(sort),
+        limit=window.limit,
+        offset=window.offset,
+    )
+    return jsonapi({"data": [serializers.unfunded_mentor(view) for view in views]})
 
 
-def get_unfunded_mentor(**_: Any) -> None:
+def get_unfunded_mentor(token_info: dict[str, Any], id_: str) -> Response:
     """GET /api/v3/unfunded-mentors/ecf/{id}"""
-    raise NotYetAvailable()
+    try:
+        mentor_id = uuid.UUID(id_)
+    except ValueError:
+        raise NotFound() from None
+    view = queries.find_unfunded_mentor(db(), caller(token_info), mentor_id)
+    if view is None:
+        raise NotFound()
+    return jsonapi({"data": serializers.unfunded_mentor(view)})
+
+
+def sort_fields(value: str | None) -> list[tuple[str, bool]]:
+    """``sort=-updated_at`` as (field, descending) pairs; other names are ignored, as in the
+    original (which accepted any column of the person, creation included)."""
+    return [
+        (part.lstrip("+-"), part.startswith("-"))
+        for part in params.comma_list(value)
+        if part.lstrip("+-") in SORTABLE
+    ]

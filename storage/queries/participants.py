@@ -1,0 +1,521 @@
+"""Read queries for v3 participants: whom a lead provider sees, and what it sees of them.
+
+Visibility: a training record (profile) is visible to a provider through its *latest*
+induction record among those whose programme sits under one of the provider's
+unchallenged partnerships (relationship partnerships included). "Latest" means
+open-ended first, then the newest start date, then the newest creation (then the id, so
+ties cannot flip between requests). A person is listed when at least one of their visible
+records matches the enrolment filters, and is then shown with every visible record.
+
+A page costs four statements whatever its size: the page of people (ids, name, TRN and
+the change timestamp, with every filter applied in SQL), their enrolments with all they
+show, the provider's withdraw/defer log for those records, and their id changes. Nothing
+is lazy-loaded; the views hold plain values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from storage.enums import (
+    EligibilityReason,
+    EligibilityStatus,
+    InductionStatus,
+    MentorCompletionReason,
+    ProfileType,
+    TrainingStatus,
+)
+from storage.models import (
+    Cohort,
+    InductionProgramme,
+    InductionRecord,
+    ParticipantEligibility,
+    ParticipantIdChange,
+    ParticipantIdentity,
+    ParticipantProfile,
+    ParticipantProfileState,
+    ParticipantValidationData,
+    Partnership,
+    Schedule,
+    School,
+    SchoolCohort,
+    Teacher,
+    UTCDateTime,
+)
+
+
+@dataclass(frozen=True)
+class StateView:
+    """One withdraw/defer/resume entry of this provider's log for a record."""
+
+    state: TrainingStatus
+    reason: str | None
+    created_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class EnrolmentView:
+    """One visible training record with its latest induction record for the provider.
+
+    ``cohort`` (shown) is the year of the school cohort the record's programme belongs
+    to, as in the original; ``schedule_cohort`` (filtered on) is the year of the
+    record's schedule. They differ only while a cohort change is half-applied.
+    """
+
+    training_record_id: uuid.UUID
+    profile_type: ProfileType
+    email: str
+    mentor_id: uuid.UUID | None
+    school_urn: str
+    cohort: int
+    training_status: TrainingStatus
+    induction_status: InductionStatus
+    start_date: dt.datetime
+    end_date: dt.datetime | None
+    trn: str | None
+    eligibility_status: EligibilityStatus | None
+    eligibility_reason: EligibilityReason | None
+    pupil_premium_uplift: bool
+    sparsity_uplift: bool
+    schedule_identifier: str
+    schedule_cohort: int
+    delivery_partner_id: uuid.UUID
+    created_at: dt.datetime
+    induction_completion_date: dt.date | None
+    mentor_completion_date: dt.date | None
+    mentor_completion_reason: MentorCompletionReason | None
+    cohort_changed_after_payments_frozen: bool
+    #: This provider's log entries for the record, oldest first.
+    states: tuple[StateView, ...] = ()
+
+
+@dataclass(frozen=True)
+class IdChangeView:
+    from_participant_id: uuid.UUID
+    to_participant_id: uuid.UUID
+    changed_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class ParticipantView:
+    """A person as one provider sees them; ``id`` is the participant id."""
+
+    id: uuid.UUID
+    full_name: str
+    trn: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    enrolments: tuple[EnrolmentView, ...] = field(default=())
+    id_changes: tuple[IdChangeView, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class ParticipantFilters:
+    """What a list request narrows by; ``None`` means "not asked for"."""
+
+    cohort_years: list[int] | None = None
+    earliest_default_cohort: int = 2021
+    updated_since: dt.datetime | None = None
+    training_status: TrainingStatus | None = None
+    from_participant_id: uuid.UUID | None = None
+
+
+# Building blocks, shared with the participant actions and unfunded mentors -----------
+
+
+def latest_records(lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID] | None = None) -> sa.Select:
+    """A select of ``(record_id, profile_id)``: each profile's latest record under the provider's
+    unchallenged partnerships. ``teacher_ids`` narrows the work to some people; the window
+    is per profile, so narrowing never changes which record is latest."""
+    ranked = (
+        sa.select(
+            InductionRecord.id.label("record_id"),
+            InductionRecord.participant_profile_id.label("profile_id"),
+            sa.func.row_number()
+            .over(
+                partition_by=InductionRecord.participant_profile_id,
+                order_by=(
+                    sa.case((InductionRecord.end_date.is_(None), 0), else_=1),
+                    InductionRecord.start_date.desc(),
+                    InductionRecord.created_at.desc(),
+                    InductionRecord.id.desc(),
+                ),
+            )
+            .label("position"),
+        )
+        .join(InductionProgramme, InductionProgramme.id == InductionRecord.induction_programme_id)
+        .join(Partnership, Partnership.id == InductionProgramme.partnership_id)
+        .where(
+            Partnership.lead_provider_id == lead_provider_id,
+            Partnership.challenged_at.is_(None),
+            Partnership.challenge_reason.is_(None),
+        )
+    )
+    if teacher_ids is not None:
+        ranked = ranked.where(
+            InductionRecord.participant_profile_id.in_(
+                sa.select(ParticipantProfile.id).where(ParticipantProfile.teacher_id.in_(teacher_ids))
+            )
+        )
+    ranked_sq = ranked.subquery("ranked")
+    return sa.select(ranked_sq.c.record_id, ranked_sq.c.profile_id).where(ranked_sq.c.position == 1)
+
+
+def person_updated_at(teacher_ids: sa.Select | None = None) -> sa.Subquery:
+    """``(teacher_id, updated_at)``: when anything the participant resource shows last changed.
+
+    There is no ``api_updated_at`` column yet, so the person's change time is computed:
+    the newest of the person row, their identities, every training record, its induction
+    records, the provider actions logged against it, its eligibility verdict and
+    validation data, the person's id changes, and the partnerships their induction
+    records sit under (a new delivery partner changes what an enrolment shows). It is
+    one expression, used both by ``filter[updated_since]`` and for the ``updated_at``
+    shown, so a poller never misses a change it could see. ``teacher_ids`` (a select of
+    ids) narrows the work.
+    """
+    parts = [
+        sa.select(Teacher.id.label("teacher_id"), Teacher.updated_at.label("changed_at")),
+        sa.select(ParticipantIdentity.teacher_id, ParticipantIdentity.updated_at),
+        sa.select(ParticipantProfile.teacher_id, ParticipantProfile.updated_at),
+        sa.select(ParticipantProfile.teacher_id, InductionRecord.updated_at).join(
+            InductionRecord, InductionRecord.participant_profile_id == ParticipantProfile.id
+        ),
+        sa.select(ParticipantProfile.teacher_id, ParticipantProfileState.created_at).join(
+            ParticipantProfileState, ParticipantProfileState.participant_profile_id == ParticipantProfile.id
+        ),
+        sa.select(ParticipantProfile.teacher_id, ParticipantEligibility.updated_at).join(
+            ParticipantEligibility, ParticipantEligibility.participant_profile_id == ParticipantProfile.id
+        ),
+        sa.select(ParticipantProfile.teacher_id, ParticipantValidationData.updated_at).join(
+            ParticipantValidationData,
+            ParticipantValidationData.participant_profile_id == ParticipantProfile.id,
+        ),
+        sa.select(ParticipantIdChange.teacher_id, ParticipantIdChange.created_at),
+        sa.select(ParticipantProfile.teacher_id, Partnership.updated_at)
+        .join(InductionRecord, InductionRecord.participant_profile_id == ParticipantProfile.id)
+        .join(InductionProgramme, InductionProgramme.id == InductionRecord.induction_programme_id)
+        .join(Partnership, Partnership.id == InductionProgramme.partnership_id),
+    ]
+    if teacher_ids is not None:
+        narrowed = []
+        for part in parts:
+            teacher_column = part.selected_columns[0]
+            narrowed.append(part.where(teacher_column.in_(teacher_ids)))
+        parts = narrowed
+    changes = sa.union_all(*parts).subquery("changes")
+    return (
+        sa.select(
+            changes.c.teacher_id,
+            sa.type_coerce(sa.func.max(changes.c.changed_at), UTCDateTime()).label("updated_at"),
+        )
+        .group_by(changes.c.teacher_id)
+        .subquery("person_updated")
+    )
+
+
+# Reads ------------------------------------------------------------------------------
+
+
+def list_participants(
+    session: Session,
+    lead_provider_id: uuid.UUID,
+    filters: ParticipantFilters,
+    *,
+    sort: Sequence[tuple[str, bool]] = (),
+    limit: int,
+    offset: int,
+) -> list[ParticipantView]:
+    """One page of the people the provider sees.
+
+    ``sort`` is ``(field, descending)`` pairs over ``created_at`` (the person's
+    registration) and ``updated_at`` (the computed change time); the person's creation
+    then id always follow, so pages never overlap. ``filter[cohort]`` (default: cohorts
+    from ``earliest_default_cohort``) and ``filter[training_status]`` apply to the
+    cohort of a visible record's schedule and to that record's training status.
+    """
+    return _page(session, lead_provider_id, filters, sort=sort, limit=limit, offset=offset)
+
+
+def find_participant(
+    session: Session, lead_provider_id: uuid.UUID, participant_id: uuid.UUID
+) -> ParticipantView | None:
+    """The person behind ``participant_id`` if the provider sees them, else ``None``.
+
+    The id may be the person's own, an identity's external identifier, or an id DfE has
+    retired in a merge (``participant_id_changes``). The list's visibility applies,
+    including the default cohorts.
+    """
+    candidates = resolve_participant_ids(session, participant_id)
+    if not candidates:
+        return None
+    views = _page(
+        session,
+        lead_provider_id,
+        ParticipantFilters(),
+        teacher_ids=candidates,
+        limit=len(candidates),
+        offset=0,
+    )
+    by_id = {view.id: view for view in views}
+    return next((by_id[teacher_id] for teacher_id in candidates if teacher_id in by_id), None)
+
+
+def resolve_participant_ids(session: Session, participant_id: uuid.UUID) -> list[uuid.UUID]:
+    """Person ids an incoming participant id may mean, most direct first: the person's own
+    id, an identity's external identifier, then an id retired in a merge."""
+    query = sa.union_all(
+        sa.select(Teacher.id.label("teacher_id"), sa.literal(0).label("priority")).where(
+            Teacher.id == participant_id
+        ),
+        sa.select(ParticipantIdentity.teacher_id, sa.literal(1)).where(
+            ParticipantIdentity.external_identifier == participant_id
+        ),
+        sa.select(ParticipantIdChange.teacher_id, sa.literal(2)).where(
+            ParticipantIdChange.from_participant_id == participant_id
+        ),
+    ).subquery()
+    rows = session.execute(sa.select(query.c.teacher_id, query.c.priority).order_by(query.c.priority)).all()
+    seen: list[uuid.UUID] = []
+    for teacher_id, _ in rows:
+        if teacher_id not in seen:
+            seen.append(teacher_id)
+    return seen
+
+
+def _visible_enrolments(
+    lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID] | None = None
+) -> sa.Select:
+    """Visible records with the person, the schedule's cohort and the training status."""
+    latest = latest_records(lead_provider_id, teacher_ids).subquery("latest")
+    return (
+        sa.select(
+            ParticipantProfile.teacher_id,
+            InductionRecord.training_status,
+            Cohort.start_year.label("schedule_cohort"),
+        )
+        .select_from(latest)
+        .join(InductionRecord, InductionRecord.id == latest.c.record_id)
+        .join(ParticipantProfile, ParticipantProfile.id == latest.c.profile_id)
+        .join(Schedule, Schedule.id == InductionRecord.schedule_id)
+        .join(Cohort, Cohort.id == Schedule.cohort_id)
+    )
+
+
+def _page(
+    session: Session,
+    lead_provider_id: uuid.UUID,
+    filters: ParticipantFilters,
+    *,
+    teacher_ids: Sequence[uuid.UUID] | None = None,
+    sort: Sequence[tuple[str, bool]] = (),
+    limit: int,
+    offset: int,
+) -> list[ParticipantView]:
+    enrolments = _visible_enrolments(lead_provider_id, teacher_ids)
+    enrolment_columns = enrolments.selected_columns
+    if filters.cohort_years is None:
+        enrolments = enrolments.where(enrolment_columns.schedule_cohort >= filters.earliest_default_cohort)
+    else:
+        enrolments = enrolments.where(enrolment_columns.schedule_cohort.in_(filters.cohort_years))
+    if filters.training_status is not None:
+        enrolments = enrolments.where(enrolment_columns.training_status == filters.training_status)
+    matching = enrolments.with_only_columns(enrolment_columns.teacher_id).distinct().cte("matching")
+    candidates = sa.select(Teacher.id, Teacher.created_at).join(matching, matching.c.teacher_id == Teacher.id)
+    if filters.from_participant_id is not None:
+        candidates = candidates.where(
+            sa.exists().where(
+                ParticipantIdChange.teacher_id == Teacher.id,
+                ParticipantIdChange.from_participant_id == filters.from_participant_id,
+            )
+        )
+    if filters.updated_since is None and all(name == "created_at" for name, _ in sort):
+        # The change time is needed only for the page: cut the page first, so a full
+        # sync costs the same per page however many people the provider has.
+        cut = candidates.order_by(*_order(sort, Teacher.created_at), Teacher.created_at, Teacher.id)
+        candidates = cut.limit(limit).offset(offset)
+        offset = 0  # already applied
+    chosen = candidates.subquery("chosen")
+    updated = person_updated_at(sa.select(chosen.c.id))
+    query = (
+        sa.select(Teacher.id, Teacher.full_name, Teacher.trn, Teacher.created_at, updated.c.updated_at)
+        .join(chosen, chosen.c.id == Teacher.id)
+        .join(updated, updated.c.teacher_id == Teacher.id)
+    )
+    if filters.updated_since is not None:
+        query = query.where(updated.c.updated_at >= filters.updated_since)
+    columns = {"created_at": Teacher.created_at, "updated_at": updated.c.updated_at}
+    order = [_direction(columns[name], descending) for name, descending in sort]
+    query = query.order_by(*order, Teacher.created_at, Teacher.id).limit(limit).offset(offset)
+    people = session.execute(query).all()
+    if not people:
+        return []
+
+    ids = [row.id for row in people]
+    enrolments_by_person = _enrolments(session, lead_provider_id, ids)
+    changes_by_person: dict[uuid.UUID, list[IdChangeView]] = defaultdict(list)
+    for change in session.execute(
+        sa.select(
+            ParticipantIdChange.teacher_id,
+            ParticipantIdChange.from_participant_id,
+            ParticipantIdChange.to_participant_id,
+            ParticipantIdChange.created_at,
+        )
+        .where(ParticipantIdChange.teacher_id.in_(ids))
+        .order_by(ParticipantIdChange.created_at, ParticipantIdChange.id)
+    ):
+        changes_by_person[change.teacher_id].append(
+            IdChangeView(change.from_participant_id, change.to_participant_id, change.created_at)
+        )
+    return [
+        ParticipantView(
+            id=row.id,
+            full_name=row.full_name,
+            trn=row.trn,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            enrolments=tuple(enrolments_by_person.get(row.id, ())),
+            id_changes=tuple(changes_by_person.get(row.id, ())),
+        )
+        for row in people
+    ]
+
+
+def _direction(column: sa.ColumnElement, descending: bool) -> sa.ColumnElement:
+    return column.desc() if descending else column.asc()
+
+
+def _order(sort: Sequence[tuple[str, bool]], created_at: sa.ColumnElement) -> list[sa.ColumnElement]:
+    """Order terms for a sort made only of ``created_at`` fields."""
+    return [_direction(created_at, descending) for _, descending in sort]
+
+
+def _enrolments(
+    session: Session, lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[EnrolmentView]]:
+    """Every visible record of these people with all it shows: two statements."""
+    latest = latest_records(lead_provider_id, teacher_ids).subquery("latest")
+    preferred = aliased(ParticipantIdentity, name="preferred_identity")
+    own = aliased(ParticipantIdentity, name="profile_identity")
+    mentor = aliased(ParticipantProfile, name="mentor_profile")
+    school_cohort_year = aliased(Cohort, name="school_cohort_year")
+    schedule_cohort = aliased(Cohort, name="schedule_cohort")
+    query = (
+        sa.select(
+            ParticipantProfile.teacher_id,
+            ParticipantProfile.id.label("profile_id"),
+            ParticipantProfile.profile_type,
+            ParticipantProfile.created_at,
+            ParticipantProfile.pupil_premium_uplift,
+            ParticipantProfile.sparsity_uplift,
+            ParticipantProfile.induction_completion_date,
+            ParticipantProfile.mentor_completion_date,
+            ParticipantProfile.mentor_completion_reason,
+            ParticipantProfile.cohort_changed_after_payments_frozen,
+            InductionRecord.training_status,
+            InductionRecord.induction_status,
+            InductionRecord.start_date,
+            InductionRecord.end_date,
+            preferred.email.label("preferred_email"),
+            own.email.label("profile_email"),
+            mentor.teacher_id.label("mentor_id"),
+            School.urn,
+            school_cohort_year.start_year.label("cohort"),
+            Schedule.schedule_identifier,
+            schedule_cohort.start_year.label("schedule_cohort"),
+            Partnership.delivery_partner_id,
+            ParticipantEligibility.status.label("eligibility_status"),
+            ParticipantEligibility.reason.label("eligibility_reason"),
+            Teacher.trn.label("teacher_trn"),
+            ParticipantValidationData.trn.label("validation_trn"),
+        )
+        .select_from(latest)
+        .join(InductionRecord, InductionRecord.id == latest.c.record_id)
+        .join(ParticipantProfile, ParticipantProfile.id == latest.c.profile_id)
+        .join(Teacher, Teacher.id == ParticipantProfile.teacher_id)
+        .join(own, own.id == ParticipantProfile.participant_identity_id)
+        .outerjoin(preferred, preferred.id == InductionRecord.preferred_identity_id)
+        .outerjoin(mentor, mentor.id == InductionRecord.mentor_profile_id)
+        .join(InductionProgramme, InductionProgramme.id == InductionRecord.induction_programme_id)
+        .join(Partnership, Partnership.id == InductionProgramme.partnership_id)
+        .join(SchoolCohort, SchoolCohort.id == InductionProgramme.school_cohort_id)
+        .join(School, School.id == SchoolCohort.school_id)
+        .join(school_cohort_year, school_cohort_year.id == SchoolCohort.cohort_id)
+        .join(Schedule, Schedule.id == InductionRecord.schedule_id)
+        .join(schedule_cohort, schedule_cohort.id == Schedule.cohort_id)
+        .outerjoin(
+            ParticipantEligibility, ParticipantEligibility.participant_profile_id == ParticipantProfile.id
+        )
+        .outerjoin(
+            ParticipantValidationData,
+            ParticipantValidationData.participant_profile_id == ParticipantProfile.id,
+        )
+        .order_by(ParticipantProfile.created_at, ParticipantProfile.id)
+    )
+    rows = session.execute(query).all()
+    states = _states(session, lead_provider_id, [row.profile_id for row in rows])
+    found: dict[uuid.UUID, list[EnrolmentView]] = defaultdict(list)
+    for row in rows:
+        found[row.teacher_id].append(
+            EnrolmentView(
+                training_record_id=row.profile_id,
+                profile_type=ProfileType(row.profile_type),
+                email=row.preferred_email or row.profile_email,
+                mentor_id=row.mentor_id if row.profile_type == ProfileType.ECT else None,
+                school_urn=row.urn,
+                cohort=row.cohort,
+                training_status=TrainingStatus(row.training_status),
+                induction_status=InductionStatus(row.induction_status),
+                start_date=row.start_date,
+                end_date=row.end_date,
+                trn=row.teacher_trn or row.validation_trn,
+                eligibility_status=row.eligibility_status,
+                eligibility_reason=row.eligibility_reason,
+                pupil_premium_uplift=row.pupil_premium_uplift,
+                sparsity_uplift=row.sparsity_uplift,
+                schedule_identifier=row.schedule_identifier,
+                schedule_cohort=row.schedule_cohort,
+                delivery_partner_id=row.delivery_partner_id,
+                created_at=row.created_at,
+                induction_completion_date=row.induction_completion_date,
+                mentor_completion_date=row.mentor_completion_date,
+                mentor_completion_reason=row.mentor_completion_reason,
+                cohort_changed_after_payments_frozen=row.cohort_changed_after_payments_frozen,
+                states=tuple(states.get(row.profile_id, ())),
+            )
+        )
+    return found
+
+
+def _states(
+    session: Session, lead_provider_id: uuid.UUID, profile_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[StateView]]:
+    """The provider's own action log for these records, oldest first."""
+    ids = list(profile_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(
+            ParticipantProfileState.participant_profile_id,
+            ParticipantProfileState.state,
+            ParticipantProfileState.reason,
+            ParticipantProfileState.created_at,
+        )
+        .where(
+            ParticipantProfileState.participant_profile_id.in_(ids),
+            ParticipantProfileState.lead_provider_id == lead_provider_id,
+        )
+        .order_by(ParticipantProfileState.created_at, ParticipantProfileState.id)
+    )
+    found: dict[uuid.UUID, list[StateView]] = defaultdict(list)
+    for row in rows:
+        found[row.participant_profile_id].append(
+            StateView(state=TrainingStatus(row.state), reason=row.reason, created_at=row.created_at)
+        )
+    return found

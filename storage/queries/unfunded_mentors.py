@@ -1,0 +1,224 @@
+"""Read queries for v3 unfunded mentors: mentors of the provider's ECTs it does not train.
+
+A mentor training record is "unfunded" for a provider when it is the assigned mentor on
+the latest induction record of one of the provider's visible training records (see
+``storage.queries.participants``) but has no visible record of its own with the provider.
+The resource is the mentor as a person (``id`` = their participant id, the ``mentor_id``
+shown on the ECT's enrolment), one object per person.
+
+A page costs two statements: the page of people, then their mentor records' emails and
+validation-data TRNs (plus one to resolve the id on a show).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased
+
+from storage.models import (
+    InductionRecord,
+    ParticipantIdentity,
+    ParticipantProfile,
+    ParticipantValidationData,
+    Teacher,
+    UTCDateTime,
+)
+from storage.queries.participants import latest_records, resolve_participant_ids
+
+
+@dataclass(frozen=True)
+class UnfundedMentorView:
+    id: uuid.UUID
+    full_name: str
+    email: str
+    trn: str | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+def _unfunded_profiles(lead_provider_id: uuid.UUID) -> sa.Select:
+    """``(profile_id, teacher_id, linking_record_id)`` for each mentor record assigned on one
+    of the provider's latest records and without a latest record of its own."""
+    latest = latest_records(lead_provider_id).cte("provider_latest")
+    mentor = aliased(ParticipantProfile, name="mentor_profile")
+    return (
+        sa.select(
+            mentor.id.label("profile_id"),
+            mentor.teacher_id,
+            InductionRecord.id.label("linking_record_id"),
+        )
+        .select_from(latest)
+        .join(InductionRecord, InductionRecord.id == latest.c.record_id)
+        .join(mentor, mentor.id == InductionRecord.mentor_profile_id)
+        .where(mentor.id.not_in(sa.select(latest.c.profile_id)))
+    )
+
+
+def _updated(unfunded: sa.CTE) -> sa.Subquery:
+    """``(teacher_id, updated_at)``: the newest change to what the resource shows or to the
+    link that makes it listed.
+
+    That is the person, their identities, their unfunded mentor records, those records'
+    own induction records (the email comes from the latest one) and validation data, and
+    the provider's induction records that name them as mentor (being linked to another
+    ECT counts as a change, as in the original). One expression serves both
+    ``filter[updated_since]`` and the ``updated_at`` shown.
+    """
+    people = sa.select(unfunded.c.teacher_id)
+    profiles = sa.select(unfunded.c.profile_id)
+    parts = [
+        sa.select(Teacher.id.label("teacher_id"), Teacher.updated_at.label("changed_at")).where(
+            Teacher.id.in_(people)
+        ),
+        sa.select(ParticipantIdentity.teacher_id, ParticipantIdentity.updated_at).where(
+            ParticipantIdentity.teacher_id.in_(people)
+        ),
+        sa.select(ParticipantProfile.teacher_id, ParticipantProfile.updated_at).where(
+            ParticipantProfile.id.in_(profiles)
+        ),
+        sa.select(ParticipantProfile.teacher_id, InductionRecord.updated_at)
+        .join(InductionRecord, InductionRecord.participant_profile_id == ParticipantProfile.id)
+        .where(ParticipantProfile.id.in_(profiles)),
+        sa.select(ParticipantProfile.teacher_id, ParticipantValidationData.updated_at)
+        .join(
+            ParticipantValidationData,
+            ParticipantValidationData.participant_profile_id == ParticipantProfile.id,
+        )
+        .where(ParticipantProfile.id.in_(profiles)),
+        sa.select(unfunded.c.teacher_id, InductionRecord.updated_at).join(
+            InductionRecord, InductionRecord.id == unfunded.c.linking_record_id
+        ),
+    ]
+    changes = sa.union_all(*parts).subquery("mentor_changes")
+    return (
+        sa.select(
+            changes.c.teacher_id,
+            sa.type_coerce(sa.func.max(changes.c.changed_at), UTCDateTime()).label("updated_at"),
+        )
+        .group_by(changes.c.teacher_id)
+        .subquery("mentor_updated")
+    )
+
+
+def list_unfunded_mentors(
+    session: Session,
+    lead_provider_id: uuid.UUID,
+    *,
+    updated_since: dt.datetime | None,
+    sort: Sequence[tuple[str, bool]] = (),
+    limit: int,
+    offset: int,
+) -> list[UnfundedMentorView]:
+    """One page. ``sort`` is ``(field, descending)`` pairs over ``created_at`` and
+    ``updated_at``; the person's registration then id always follow."""
+    return _page(
+        session, lead_provider_id, updated_since=updated_since, sort=sort, limit=limit, offset=offset
+    )
+
+
+def find_unfunded_mentor(
+    session: Session, lead_provider_id: uuid.UUID, participant_id: uuid.UUID
+) -> UnfundedMentorView | None:
+    """The mentor with this participant id (retired ids resolve too), if the list would
+    include them."""
+    candidates = resolve_participant_ids(session, participant_id)
+    if not candidates:
+        return None
+    views = _page(session, lead_provider_id, teacher_ids=candidates, limit=len(candidates), offset=0)
+    by_id = {view.id: view for view in views}
+    return next((by_id[teacher_id] for teacher_id in candidates if teacher_id in by_id), None)
+
+
+def _page(
+    session: Session,
+    lead_provider_id: uuid.UUID,
+    *,
+    teacher_ids: Sequence[uuid.UUID] | None = None,
+    updated_since: dt.datetime | None = None,
+    sort: Sequence[tuple[str, bool]] = (),
+    limit: int,
+    offset: int,
+) -> list[UnfundedMentorView]:
+    unfunded_query = _unfunded_profiles(lead_provider_id)
+    if teacher_ids is not None:
+        unfunded_query = unfunded_query.where(unfunded_query.selected_columns.teacher_id.in_(teacher_ids))
+    unfunded = unfunded_query.cte("unfunded")
+    updated = _updated(unfunded)
+    query = sa.select(
+        Teacher.id, Teacher.full_name, Teacher.trn, Teacher.created_at, updated.c.updated_at
+    ).join(updated, updated.c.teacher_id == Teacher.id)
+    if updated_since is not None:
+        query = query.where(updated.c.updated_at >= updated_since)
+    columns = {"created_at": Teacher.created_at, "updated_at": updated.c.updated_at}
+    order = [columns[name].desc() if descending else columns[name].asc() for name, descending in sort]
+    people = session.execute(
+        query.order_by(*order, Teacher.created_at, Teacher.id).limit(limit).offset(offset)
+    ).all()
+    if not people:
+        return []
+    details = _details(session, unfunded, [row.id for row in people])
+    views = []
+    for row in people:
+        email, validation_trn = details[row.id]
+        views.append(
+            UnfundedMentorView(
+                id=row.id,
+                full_name=row.full_name,
+                email=email,
+                trn=row.trn or validation_trn,
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+            )
+        )
+    return views
+
+
+def _details(
+    session: Session, unfunded: sa.CTE, teacher_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, str | None]]:
+    """Per person, from their newest unfunded mentor record: the email (the preferred
+    identity on that record's own latest induction record, else the record's identity)
+    and the TRN the school entered."""
+    own = aliased(InductionRecord, name="own_record")
+    preferred = aliased(ParticipantIdentity, name="preferred_identity")
+    preferred_email = (
+        sa.select(preferred.email)
+        .select_from(own)
+        .join(preferred, preferred.id == own.preferred_identity_id)
+        .where(own.participant_profile_id == ParticipantProfile.id)
+        .order_by(
+            sa.case((own.end_date.is_(None), 0), else_=1),
+            own.start_date.desc(),
+            own.created_at.desc(),
+            own.id.desc(),
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        sa.select(
+            ParticipantProfile.teacher_id,
+            preferred_email.label("preferred_email"),
+            ParticipantIdentity.email.label("profile_email"),
+            ParticipantValidationData.trn.label("validation_trn"),
+        )
+        .join(ParticipantIdentity, ParticipantIdentity.id == ParticipantProfile.participant_identity_id)
+        .outerjoin(
+            ParticipantValidationData,
+            ParticipantValidationData.participant_profile_id == ParticipantProfile.id,
+        )
+        .where(
+            ParticipantProfile.id.in_(sa.select(unfunded.c.profile_id)),
+            ParticipantProfile.teacher_id.in_(teacher_ids),
+        )
+        .order_by(ParticipantProfile.created_at.desc(), ParticipantProfile.id.desc())
+    ).all()
+    found: dict[uuid.UUID, tuple[str, str | None]] = {}
+    for row in rows:
+        found.setdefault(row.teacher_id, (row.preferred_email or row.profile_email, row.validation_trn))
+    return found
