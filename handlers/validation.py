@@ -10,6 +10,7 @@ of that schema, or ``*`` for any failure at or beneath it, to the detail text.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -93,6 +94,22 @@ class ApiURIParser(OpenAPIURIParser):
     """Connexion's query parser, made safe for keys nested deeper than the spec allows
     (``page[per_page][x]=1`` crashes its type coercion). Such values are passed on
     uncoerced, and parameter validation then refuses them with the usual 400."""
+
+    def _preprocess_deep_objects(self, query_data: Any) -> Any:
+        # ``filter[]=x`` is a list in Rails terms, not a hash: keep such a parameter as
+        # the plain string it was sent as, so validation refuses it ("Filter must be a hash").
+        broken = {
+            key.split("[", 1)[0]
+            for key in query_data
+            if "[" in key
+            and self._is_deep_object_style_param(key.split("[", 1)[0])
+            and "" in re.findall(r"\[([^\[\]]*)\]", key)
+        }
+        clean = {key: value for key, value in query_data.items() if key.split("[", 1)[0] not in broken}
+        resolved = super()._preprocess_deep_objects(clean)
+        for name in broken:
+            resolved[name] = ["[]"]
+        return resolved
 
     def resolve_params(self, params: dict[str, Any], _in: str) -> dict[str, Any]:
         # ``filter=x`` or ``page=`` (no brackets) for an object parameter stays the plain

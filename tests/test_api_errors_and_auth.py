@@ -186,3 +186,20 @@ def test_keys_nested_deeper_than_the_spec_are_refused_cleanly(client, token, que
     response = client.get(f"/api/v3/statements?{query}", headers=auth(token))
     assert response.status_code == 400
     assert response.json()["errors"][0]["title"] in ("Bad request", "Bad parameter")
+
+
+@pytest.mark.parametrize("query", ["filter[]=x", "filter[cohort]=2021&filter[]=y", "page[]=3"])
+def test_list_style_keys_are_not_hashes(client, token, query):
+    response = client.get(f"/api/v3/statements?{query}", headers=auth(token))
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["detail"] in (
+        "Filter must be a hash",
+        PAGE_ERROR,
+    )
+
+
+@pytest.mark.parametrize("path", ["/api/v3/statements/a%0Ab", "/api/v3/statements/%00", "/api/v3/x%7F"])
+def test_control_characters_in_paths_are_not_found(client, token, path):
+    response = client.get(path, headers=auth(token))
+    assert response.status_code == 404
+    assert response.json() == {"error": "Resource not Found"}
