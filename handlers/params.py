@@ -47,7 +47,9 @@ def cohort_years(filters: dict[str, Any] | None) -> list[int] | None:
     """
     if not filters or filters.get("cohort") in (None, ""):
         return None
-    return [int(part) for part in comma_list(filters["cohort"]) if part.isdigit() and len(part) <= 4]
+    parts = comma_list(filters["cohort"])
+    # isascii: str.isdigit() accepts digits such as "²" that int() refuses.
+    return [int(part) for part in parts if part.isascii() and part.isdigit() and len(part) <= 4]
 
 
 def updated_since(filters: dict[str, Any] | None) -> dt.datetime | None:
