@@ -8,7 +8,10 @@ from pathlib import Path
 import connexion
 from connexion.datastructures import MediaTypeDict
 from connexion.middleware import MiddlewarePosition
+from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
 from connexion.options import SwaggerUIOptions
+from connexion.validators import TextResponseBodyValidator
+from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from cpd.config import PROJECT_ROOT, Settings, load_settings
@@ -17,7 +20,12 @@ from handlers import errors
 from handlers.context import close_db
 from handlers.rate_limit import RateLimitMiddleware
 from handlers.timestamps import parse_instant
-from handlers.validation import ApiJSONBodyValidator, ApiParameterValidator, ApiURIParser
+from handlers.validation import (
+    ApiJSONBodyValidator,
+    ApiJSONResponseBodyValidator,
+    ApiParameterValidator,
+    ApiURIParser,
+)
 
 SPECS = PROJECT_ROOT / "openapi"
 API_VERSIONS = ("v1", "v2", "v3")
@@ -26,8 +34,9 @@ SERVER_DATE_HEADER = b"x-with-server-date"
 
 class RequestContextMiddleware:
     """Runs before routing: hands settings to the security layer, honours the sandbox's
-    ``X-With-Server-Date`` through the one clock, and reads the ``Token token=…`` form
-    of the Authorization header (accepted by the original) as a bearer token."""
+    ``X-With-Server-Date`` through the one clock, reads the ``Token token=…`` form of
+    the Authorization header (accepted by the original) as a bearer token, and reads the
+    original's JSON media-type synonyms as ``application/json``."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -38,8 +47,13 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         scope["cpd.settings"] = self.settings
+        if any(ord(char) < 32 or ord(char) == 127 for char in scope.get("path", "")):
+            # No route has control characters; Connexion's router and Flask disagree on
+            # such paths, so answer here rather than let them reach either.
+            await _send_connexion_response(errors.json_response({"error": errors.NOT_FOUND}, 404), send)
+            return
         headers = [
-            (name, _normalise_authorization(value) if name == b"authorization" else value)
+            (name, _normalise_header(name, value))
             for name, value in scope["headers"]
             # Production ignores the sandbox header entirely, validation included.
             if self.settings.time_travel_allowed or name != SERVER_DATE_HEADER
@@ -71,6 +85,18 @@ class RequestContextMiddleware:
             clock.reset_override(token)
 
 
+#: Request media types the original read as JSON; the specs declare only application/json.
+JSON_SYNONYMS = (b"application/vnd.api+json", b"text/x-json")
+
+
+def _normalise_header(name: bytes, value: bytes) -> bytes:
+    if name == b"authorization":
+        return _normalise_authorization(value)
+    if name == b"content-type" and value.split(b";", 1)[0].strip().lower() in JSON_SYNONYMS:
+        return b"application/json"
+    return value
+
+
 def _normalise_authorization(value: bytes) -> bytes:
     text = value.decode("latin-1").strip()
     scheme, _, rest = text.partition(" ")
@@ -92,6 +118,54 @@ async def _send_connexion_response(response, send: Send) -> None:  # type: ignor
     await send({"type": "http.response.body", "body": body})
 
 
+class _MethodDispatch:
+    """The operations of one path by method; HEAD is answered by GET's."""
+
+    def __init__(self, operations: dict[str, ASGIApp]) -> None:
+        self.operations = operations
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.operations[scope["method"]](scope, receive, send)
+
+
+def _one_route_per_path(router: Router) -> None:
+    """Connexion adds one route per method, so a 405 for a path with several operations
+    named only the first one's methods in ``Allow``; one route per path names them all."""
+    grouped: dict[str, list[Route]] = {}
+    for route in router.routes:
+        grouped.setdefault(route.path, []).append(route)
+    router.routes = [
+        routes[0]
+        if len(routes) == 1
+        else Route(
+            path,
+            _MethodDispatch({method: route.app for route in routes for method in route.methods or ()}),
+            methods=sorted({method for route in routes for method in route.methods or ()}),
+        )
+        for path, routes in grouped.items()
+    ]
+
+
+def _add_api_at_end_of_chain(self, specification, base_path=None, arguments=None, **kwargs):  # type: ignore[no-untyped-def]
+    """Every spec is served from "/", so Connexion chains their routers: a path one API
+    does not know falls through to the next. Connexion 3.3 re-points *every* earlier API
+    at the newest one, which skips all but the first and last (v2 was unreachable); this
+    appends the new API to the end of the chain instead (v1, v2 and v3 all answer)."""
+    api = RoutingAPI(specification, base_path=base_path, arguments=arguments, next_app=self.app, **kwargs)
+    _one_route_per_path(api.router)
+    for route in self.router.routes:
+        if isinstance(route, Mount) and route.path == api.base_path:
+            tail = route.app
+            while isinstance(tail.default, Router):
+                tail = tail.default
+            tail.default = api.router
+            break
+    self.router.mount(api.base_path, app=api.router)
+
+
+RoutingMiddleware.add_api = _add_api_at_end_of_chain  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
     settings = settings or load_settings()
     app = connexion.FlaskApp(__name__, specification_dir=str(SPECS))
@@ -109,6 +183,9 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
             validator_map={
                 "parameter": ApiParameterValidator,
                 "body": MediaTypeDict({"*/*json": ApiJSONBodyValidator}),
+                "response": MediaTypeDict(
+                    {"*/*json": ApiJSONResponseBodyValidator, "text/plain": TextResponseBodyValidator}
+                ),
             },
             uri_parser_class=ApiURIParser,
             swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),

@@ -15,10 +15,12 @@ from collections.abc import AsyncGenerator
 from typing import Any
 
 from connexion.exceptions import BadRequestProblem
+from connexion.json_schema import Draft4ResponseValidator, allow_nullable
 from connexion.uri_parsing import OpenAPIURIParser
-from connexion.validators import JSONRequestBodyValidator
+from connexion.validators import JSONRequestBodyValidator, JSONResponseBodyValidator
 from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
+from jsonschema.validators import extend as jsonschema_extend
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope
 
@@ -176,3 +178,17 @@ class ApiJSONBodyValidator(JSONRequestBodyValidator):
         if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
             raise ApiError.bad_request(DATA_STRUCTURE_REQUIRED)
         return None
+
+
+#: A nullable ``allOf`` (the OpenAPI 3.0 way to say "this named schema, or null") accepts null.
+_NullableResponseValidator = jsonschema_extend(
+    Draft4ResponseValidator, {"allOf": allow_nullable(Draft4Validator.VALIDATORS["allOf"])}
+)
+
+
+class ApiJSONResponseBodyValidator(JSONResponseBodyValidator):
+    """Connexion's response check, reading ``nullable`` beside ``allOf`` as the specs use it."""
+
+    @property
+    def validator(self) -> Draft4Validator:
+        return _NullableResponseValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)

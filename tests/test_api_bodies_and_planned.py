@@ -74,3 +74,23 @@ def test_planned_operations_answer_501_as_documented(client, headers, method, pa
     response = client.request(method.upper(), url, headers=headers, **kwargs)
     assert response.status_code == 501
     assert response.json() == {"error": "Not yet available"}
+
+
+@pytest.mark.parametrize("media_type", ["application/json", "application/vnd.api+json", "text/x-json"])
+def test_json_media_type_synonyms_are_read_as_json(client, headers, media_type):
+    response = client.put(
+        f"/api/v3/participants/ecf/{uuid.uuid4()}/defer",
+        content=b'{"data": {"type": "participant-defer", "attributes": {"reason": "other", "course_identifier": "ecf-induction"}}}',
+        headers={**headers, "Content-Type": media_type},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["title"] == "participant_id"
+
+
+def test_non_json_bodies_are_415(client, headers):
+    response = client.put(
+        f"/api/v3/participants/ecf/{uuid.uuid4()}/defer",
+        content=b"data=x",
+        headers={**headers, "Content-Type": "text/plain"},
+    )
+    assert response.status_code == 415

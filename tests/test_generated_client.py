@@ -97,10 +97,10 @@ def test_a_provider_reads_participants_and_withdraws_one_with_the_generated_clie
     from cpd_client.models import (
         ECFParticipantWithdraw,
         ECFParticipantWithdrawAttributes,
-        ECFParticipantWithdrawAttributesReason,
         ECFParticipantWithdrawRequest,
         ECFParticipantWithdrawType,
         MultipleECFParticipantsResponse,
+        WithdrawalReason,
     )
     from cpd_client.models.course_identifier import CourseIdentifier
 
@@ -139,7 +139,7 @@ def test_a_provider_reads_participants_and_withdraws_one_with_the_generated_clie
             data=ECFParticipantWithdraw(
                 type_=ECFParticipantWithdrawType.PARTICIPANT_WITHDRAW,
                 attributes=ECFParticipantWithdrawAttributes(
-                    reason=ECFParticipantWithdrawAttributesReason.MOVED_SCHOOL,
+                    reason=WithdrawalReason.MOVED_SCHOOL,
                     course_identifier=CourseIdentifier.ECF_INDUCTION,
                 ),
             )
