@@ -12,7 +12,7 @@ from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.validators import TextResponseBodyValidator
 from starlette.routing import Mount, Route, Router
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cpd.config import PROJECT_ROOT, Settings, load_settings
 from domain import clock
@@ -78,6 +78,10 @@ class RequestContextMiddleware:
                     )
                     await _send_connexion_response(response, send)
                     return
+        if scope["method"] == "HEAD":
+            # Answer HEAD as the GET it stands for, without the body (RFC 9110).
+            scope["method"] = "GET"
+            send = _without_body(send)
         token = clock.set_override(instant)
         try:
             await self.app(scope, receive, send)
@@ -95,6 +99,17 @@ def _normalise_header(name: bytes, value: bytes) -> bytes:
     if name == b"content-type" and value.split(b";", 1)[0].strip().lower() in JSON_SYNONYMS:
         return b"application/json"
     return value
+
+
+def _without_body(send: Send) -> Send:
+    async def send_headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if not message.get("more_body", False):
+                await send({"type": "http.response.body", "body": b""})
+            return
+        await send(message)
+
+    return send_headers_only
 
 
 def _normalise_authorization(value: bytes) -> bytes:

@@ -203,3 +203,12 @@ def test_control_characters_in_paths_are_not_found(client, token, path):
     response = client.get(path, headers=auth(token))
     assert response.status_code == 404
     assert response.json() == {"error": "Resource not Found"}
+
+
+def test_head_is_the_get_without_its_body(client, token):
+    get = client.get("/api/v3/statements", headers=auth(token))
+    head = client.head("/api/v3/statements", headers=auth(token))
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == str(len(get.content))
