@@ -149,7 +149,7 @@ def declare(
 # --- finding the participant ------------------------------------------------------------
 
 
-@pytest.mark.parametrize("participant_id", [str(uuid.uuid4()), "not-a-uuid", ""])
+@pytest.mark.parametrize("participant_id", ["0d4c5b8e-3f1a-4c2e-9b7d-6a5e4f3c2b1a", "not-a-uuid", ""])
 def test_an_unknown_participant_is_not_recognised_and_neither_is_the_course(
     session, provider, participant_id
 ):

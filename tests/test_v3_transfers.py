@@ -42,7 +42,7 @@ def _leave(session, profile, end: str = "2025-01-05"):  # type: ignore[no-untype
     return leaving
 
 
-@pytest.mark.parametrize("path", [LIST, _show(uuid.uuid4())])
+@pytest.mark.parametrize("path", [LIST, _show(uuid.UUID("8b4c5d6e-7f8a-4b9c-8d1e-2f3a4b5c6d7e"))])
 def test_needs_a_token(client, path):
     response = client.get(path)
     assert (response.status_code, response.json()) == (401, {"error": "HTTP Token: Access denied"})
