@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, aliased
 
 from domain.clock import UTC, now, today
 from domain.errors import Collector, InvalidTransition, RuleBroken
+from domain.people import find_teacher
 from storage.enums import (
     BLOCKING_STATES,
     REFUNDABLE_STATES,
@@ -59,8 +60,6 @@ from storage.models import (
     InductionRecord,
     Milestone,
     ParticipantDeclaration,
-    ParticipantIdChange,
-    ParticipantIdentity,
     ParticipantProfile,
     ParticipantProfileState,
     Partnership,
@@ -480,7 +479,7 @@ class _Checks:
         profile_type = _PROFILE_TYPE_FOR_COURSE.get(course) if isinstance(course, str) else None
 
         # 1. Who the participant is (retired ids resolve too) and their training record.
-        self.teacher = _find_teacher(self.session, request.participant_id, profile_type)
+        self.teacher = find_teacher(self.session, request.participant_id, profile_type)
         if self.teacher is None:
             errors.add("participant_id", PARTICIPANT_NOT_RECOGNISED)
         elif profile_type is not None:
@@ -666,55 +665,6 @@ def _blank(value: object) -> bool:
     if isinstance(value, list | dict | tuple):
         return not value
     return False
-
-
-def _as_uuid(value: object) -> uuid.UUID | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return uuid.UUID(value.strip())
-    except ValueError:
-        return None
-
-
-def _find_teacher(
-    session: Session, participant_id: object, profile_type: ProfileType | None
-) -> Teacher | None:
-    """The person behind ``participant_id``: a person with that id and a training record
-    of the course's type; else an identity carrying the id (a retired id after a merge);
-    else the person with that id; else the person the id was changed to."""
-    wanted = _as_uuid(participant_id)
-    if wanted is None:
-        return None
-    if profile_type is not None:
-        teacher = session.scalars(
-            sa.select(Teacher).where(
-                Teacher.id == wanted,
-                sa.exists().where(
-                    ParticipantProfile.teacher_id == Teacher.id,
-                    ParticipantProfile.profile_type == profile_type,
-                ),
-            )
-        ).first()
-        if teacher is not None:
-            return teacher
-    teacher = session.scalars(
-        sa.select(Teacher)
-        .join(ParticipantIdentity, ParticipantIdentity.teacher_id == Teacher.id)
-        .where(ParticipantIdentity.external_identifier == wanted)
-    ).first()
-    if teacher is not None:
-        return teacher
-    teacher = session.get(Teacher, wanted)
-    if teacher is not None:
-        return teacher
-    return session.scalars(
-        sa.select(Teacher)
-        .join(ParticipantIdChange, ParticipantIdChange.teacher_id == Teacher.id)
-        .where(ParticipantIdChange.from_participant_id == wanted)
-        .order_by(ParticipantIdChange.created_at.desc())
-        .limit(1)
-    ).first()
 
 
 def _milestone(session: Session, profile: ParticipantProfile, declaration_type: object) -> Milestone | None:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session
 
 from domain.clock import UTC, now, today
 from domain.errors import Collector
+from domain.people import find_teacher
 from storage.enums import (
     BILLABLE_STATES,
     BLOCKING_STATES,
@@ -52,8 +53,6 @@ from storage.models import (
     InductionRecord,
     Milestone,
     ParticipantDeclaration,
-    ParticipantIdChange,
-    ParticipantIdentity,
     ParticipantProfile,
     ParticipantProfileSchedule,
     ParticipantProfileState,
@@ -234,58 +233,8 @@ def _blank(value: object) -> bool:
     return False
 
 
-def _as_uuid(value: object) -> uuid.UUID | None:
-    if isinstance(value, uuid.UUID):
-        return value
-    if not isinstance(value, str):
-        return None
-    try:
-        return uuid.UUID(value.strip())
-    except ValueError:
-        return None
-
-
 def _course_profile_type(course_identifier: object) -> ProfileType | None:
     return _PROFILE_TYPE_FOR_COURSE.get(course_identifier) if isinstance(course_identifier, str) else None
-
-
-def _find_teacher(
-    session: Session, participant_id: object, profile_type: ProfileType | None
-) -> Teacher | None:
-    """The person behind ``participant_id``: their current id (preferring a person with a
-    training record of the course's type), then a retired id kept on an identity or in
-    the id-change log."""
-    wanted = _as_uuid(participant_id)
-    if wanted is None:
-        return None
-    if profile_type is not None:
-        teacher = session.scalars(
-            sa.select(Teacher).where(
-                Teacher.id == wanted,
-                sa.exists().where(
-                    ParticipantProfile.teacher_id == Teacher.id,
-                    ParticipantProfile.profile_type == profile_type,
-                ),
-            )
-        ).first()
-        if teacher is not None:
-            return teacher
-    teacher = session.scalars(
-        sa.select(Teacher)
-        .join(ParticipantIdentity, ParticipantIdentity.teacher_id == Teacher.id)
-        .where(ParticipantIdentity.external_identifier == wanted)
-    ).first()
-    if teacher is not None:
-        return teacher
-    teacher = session.get(Teacher, wanted)
-    if teacher is not None:
-        return teacher
-    return session.scalars(
-        sa.select(Teacher)
-        .join(ParticipantIdChange, ParticipantIdChange.teacher_id == Teacher.id)
-        .where(ParticipantIdChange.from_participant_id == wanted)
-        .order_by(ParticipantIdChange.created_at.desc())
-    ).first()
 
 
 def _provider_records(
@@ -311,7 +260,7 @@ def _resolve(
     subject = _Subject()
     errors = subject.errors
     profile_type = _course_profile_type(course_identifier)
-    subject.teacher = _find_teacher(session, participant_id, profile_type)
+    subject.teacher = find_teacher(session, participant_id, profile_type)
     if subject.teacher is None:
         errors.add("participant_id", PARTICIPANT_NOT_RECOGNISED)
 
