@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,3 +73,13 @@ def sort_order(value: str | None, allowed: dict[str, Any]) -> list[Any]:
         if column is not None:
             terms.append(column.desc() if descending else column.asc())
     return terms
+
+
+def resource_id(value: str) -> uuid.UUID:
+    """A path id; one that is not a UUID cannot name anything, so it is a 404."""
+    from handlers.errors import NotFound
+
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound() from None

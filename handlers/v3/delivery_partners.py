@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import Response
@@ -37,10 +36,7 @@ def list_delivery_partners(
 
 
 def get_delivery_partner(token_info: dict[str, Any], id_: str) -> Response:
-    try:
-        partner_id = uuid.UUID(id_)
-    except ValueError:
-        raise NotFound() from None
+    partner_id = params.resource_id(id_)
     row = queries.find_delivery_partner(db(), caller(token_info), partner_id)
     if row is None:
         raise NotFound()

@@ -60,10 +60,7 @@ def list_participants(
 
 def get_participant(token_info: dict[str, Any], id_: str) -> Response:
     """GET /api/v3/participants/ecf/{id}"""
-    try:
-        participant_id = uuid.UUID(id_)
-    except ValueError:
-        raise NotFound() from None
+    participant_id = params.resource_id(id_)
     view = queries.find_participant(db(), caller(token_info), participant_id)
     if view is None:
         raise NotFound()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from typing import Any
 
 from flask import Response
@@ -44,10 +43,7 @@ def list_schools(
 
 def get_school(token_info: dict[str, Any], id_: str, filter_: dict[str, Any] | None = None) -> Response:
     year = _single_year(filter_)
-    try:
-        school_id = uuid.UUID(id_)
-    except ValueError:
-        raise NotFound() from None
+    school_id = params.resource_id(id_)
     row = queries.find_school(db(), year=year, school_id=school_id) if year is not None else None
     if row is None:
         raise NotFound()

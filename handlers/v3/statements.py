@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import Response
@@ -37,10 +36,7 @@ def list_statements(
 
 
 def get_statement(token_info: dict[str, Any], id_: str) -> Response:
-    try:
-        statement_id = uuid.UUID(id_)
-    except ValueError:
-        raise NotFound() from None
+    statement_id = params.resource_id(id_)
     row = queries.find_statement(db(), caller(token_info), statement_id)
     if row is None:
         raise NotFound()

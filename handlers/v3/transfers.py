@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import Response
@@ -34,10 +33,7 @@ def list_transfers(
 
 def get_participant_transfers(token_info: dict[str, Any], id_: str) -> Response:
     """GET /api/v3/participants/ecf/{id}/transfers"""
-    try:
-        participant_id = uuid.UUID(id_)
-    except ValueError:
-        raise NotFound() from None
+    participant_id = params.resource_id(id_)
     view = queries.find_transfers(db(), caller(token_info), participant_id)
     if view is None:
         raise NotFound()

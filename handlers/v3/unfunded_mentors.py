@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from flask import Response
@@ -40,10 +39,7 @@ def list_unfunded_mentors(
 
 def get_unfunded_mentor(token_info: dict[str, Any], id_: str) -> Response:
     """GET /api/v3/unfunded-mentors/ecf/{id}"""
-    try:
-        mentor_id = uuid.UUID(id_)
-    except ValueError:
-        raise NotFound() from None
+    mentor_id = params.resource_id(id_)
     view = queries.find_unfunded_mentor(db(), caller(token_info), mentor_id)
     if view is None:
         raise NotFound()
