@@ -766,3 +766,30 @@ def test_going_back_needs_nothing_live_in_the_new_cohort(session, provider, unfi
     assert broken(
         actions.change_schedule, session, provider.id, participant_id, ECT, "ecf-standard-september", "2021"
     ) == [("schedule_identifier", INVALIDATES), ("cohort", "You cannot change the '#/cohort' field")]
+
+
+def test_actions_at_one_frozen_instant_leave_the_last_version_latest(session, provider, programme):
+    """In the sandbox a client may send one X-With-Server-Date for several requests; the
+    versions they write then share their timestamps, and the read side must still pick
+    the version written last, not the closed one. Record ids are random, so the case is
+    repeated on several people to leave no room for a lucky id order."""
+    from storage.queries.participants import find_participant
+
+    people = [
+        builders.participant(
+            session, programme, induction_status=InductionStatus.LEAVING, end_date=NOW + dt.timedelta(days=60)
+        )
+        for _ in range(8)
+    ]
+    with travel(NOW):
+        for person in people:
+            actions.defer(session, provider.id, str(person.teacher_id), ECT, "career-break")
+            actions.resume(session, provider.id, str(person.teacher_id), ECT)
+        for person in people:
+            view = find_participant(session, provider.id, person.teacher_id)
+            assert view is not None
+            [enrolment] = view.enrolments
+            assert (enrolment.training_status, enrolment.induction_status) == (
+                TrainingStatus.ACTIVE,
+                InductionStatus.LEAVING,
+            )

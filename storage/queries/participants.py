@@ -145,6 +145,9 @@ def latest_records(lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID]
                     sa.case((InductionRecord.end_date.is_(None), 0), else_=1),
                     InductionRecord.start_date.desc(),
                     InductionRecord.created_at.desc(),
+                    # Two versions stamped at the same instant (a frozen sandbox clock): the
+                    # one closed as "changed" is history, never the latest.
+                    sa.case((InductionRecord.induction_status == InductionStatus.CHANGED, 1), else_=0),
                     InductionRecord.id.desc(),
                 ),
             )
