@@ -65,7 +65,11 @@ def _planned_operations():  # type: ignore[no-untyped-def]
                 yield method, path
 
 
-@pytest.mark.parametrize(("method", "path"), list(_planned_operations()))
+PLANNED = list(_planned_operations())
+
+
+@pytest.mark.skipif(not PLANNED, reason="every published operation is implemented")
+@pytest.mark.parametrize(("method", "path"), PLANNED or [("get", "/")])
 def test_planned_operations_answer_501_as_documented(client, headers, method, path):
     url = path.replace("{id}", str(uuid.uuid4()))
     if "/schools/" in url:
