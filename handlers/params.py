@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,19 +61,24 @@ def updated_since(filters: dict[str, Any] | None) -> dt.datetime | None:
     return parse_instant(str(filters["updated_since"]))
 
 
-def sort_order(value: str | None, allowed: dict[str, Any]) -> list[Any]:
-    """``sort=-updated_at,created_at`` as ORDER BY terms over ``allowed`` columns.
+def sort_fields(value: str | None, allowed: Iterable[str]) -> list[tuple[str, bool]]:
+    """``sort=-updated_at,created_at`` as (field, descending) pairs.
 
     A leading ``-`` is descending; no sign or ``+`` ascending. Names not in ``allowed``
     are ignored, as in the original.
     """
-    terms = []
-    for part in comma_list(value):
-        descending = part.startswith("-")
-        column = allowed.get(part.lstrip("+-"))
-        if column is not None:
-            terms.append(column.desc() if descending else column.asc())
-    return terms
+    names = set(allowed)
+    return [
+        (part.lstrip("+-"), part.startswith("-")) for part in comma_list(value) if part.lstrip("+-") in names
+    ]
+
+
+def sort_order(value: str | None, allowed: dict[str, Any]) -> list[Any]:
+    """``sort`` as ORDER BY terms over the ``allowed`` columns (see :func:`sort_fields`)."""
+    return [
+        allowed[name].desc() if descending else allowed[name].asc()
+        for name, descending in sort_fields(value, allowed)
+    ]
 
 
 def resource_id(value: str) -> uuid.UUID:
@@ -83,3 +89,11 @@ def resource_id(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise NotFound() from None
+
+
+def body_attributes(body: Any) -> dict[str, Any]:
+    """``data.attributes`` of a request body. Anything but an object reads as no
+    attributes, so the rules report each missing attribute with its own message."""
+    data = body.get("data") if isinstance(body, dict) else None
+    attributes = data.get("attributes") if isinstance(data, dict) else None
+    return attributes if isinstance(attributes, dict) else {}

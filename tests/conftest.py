@@ -101,3 +101,30 @@ def app(settings: Settings):  # type: ignore[no-untyped-def]
 def client(app):  # type: ignore[no-untyped-def]
     with app.test_client() as test_client:
         yield test_client
+
+
+@pytest.fixture
+def live_server(settings: Settings) -> Iterator[str]:
+    """The real app under uvicorn on a free local port, for behaviour that is HTTP."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    from cpd.app import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    instance = uvicorn.Server(config)
+    thread = threading.Thread(target=instance.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not instance.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    instance.should_exit = True
+    thread.join(timeout=10)

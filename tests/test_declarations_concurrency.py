@@ -10,18 +10,13 @@ prove anything about.
 
 from __future__ import annotations
 
-import socket
 import threading
-import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 import sqlalchemy as sa
-import uvicorn
 
-from cpd.app import create_app
 from domain import declarations as rules
 from storage.enums import BLOCKING_STATES
 from storage.models import ParticipantDeclaration
@@ -34,26 +29,13 @@ DUPLICATE = {"errors": [{"title": "base", "detail": rules.ALREADY_DECLARED}]}
 
 
 @pytest.fixture
-def server(settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def server(settings, request) -> str:  # type: ignore[no-untyped-def]
     if sa.make_url(settings.database_url).get_backend_name() != "postgresql":
         pytest.skip(
             "needs PostgreSQL (DATABASE_URL=postgresql+psycopg://…): SQLite admits one writer at a "
             "time, so concurrent requests cannot race inside the database"
         )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    return request.getfixturevalue("live_server")
 
 
 def fire_together(url: str, headers: dict[str, str], body: dict, count: int) -> list[httpx.Response]:

@@ -9,19 +9,14 @@ parse the body with the generated models.
 from __future__ import annotations
 
 import importlib
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 import yaml
 
-from cpd.app import create_app
 from storage.enums import ProfileType
 from tests import builders
 from tests.factories import provider_with_token
@@ -63,22 +58,9 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
 
 
 @pytest.fixture
-def server(settings) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def server(live_server: str) -> str:
     """The real app on a real socket."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not instance.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=10)
+    return live_server
 
 
 def test_every_operation_is_generated(generated):

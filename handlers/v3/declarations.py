@@ -87,7 +87,7 @@ def create(token_info: dict[str, Any], body: Any, visibility: Visibility, serial
     """Record, read back as the provider will see it, then commit once."""
     session, provider = db(), caller(token_info)
     declaration = rules.record_declaration(
-        session, provider, rules.DeclarationRequest.from_attributes(_attributes(body))
+        session, provider, rules.DeclarationRequest.from_attributes(params.body_attributes(body))
     )
     return _commit_and_show(provider, declaration.id, visibility, serialize)
 
@@ -118,11 +118,3 @@ def _uuid_or_404(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError:
         raise NotFound() from None
-
-
-def _attributes(body: Any) -> dict[str, Any]:
-    """``data.attributes``; anything but an object counts as empty, so each missing
-    attribute is reported with its own message."""
-    data = body.get("data") if isinstance(body, dict) else None
-    attributes = data.get("attributes") if isinstance(data, dict) else None
-    return attributes if isinstance(attributes, dict) else {}

@@ -51,7 +51,7 @@ def list_participants(
             training_status=TrainingStatus(training_status) if training_status else None,
             from_participant_id=from_participant_id,
         ),
-        sort=sort_fields(sort),
+        sort=params.sort_fields(sort, SORTABLE),
         limit=window.limit,
         offset=window.offset,
     )
@@ -67,19 +67,9 @@ def get_participant(token_info: dict[str, Any], id_: str) -> Response:
     return jsonapi({"data": serializers.participant(view)})
 
 
-def sort_fields(value: str | None) -> list[tuple[str, bool]]:
-    """``sort=-updated_at,created_at`` as (field, descending) pairs; other names are ignored."""
-    fields = []
-    for part in params.comma_list(value):
-        name = part.lstrip("+-")
-        if name in SORTABLE:
-            fields.append((name, part.startswith("-")))
-    return fields
-
-
 def defer_participant(token_info: dict[str, Any], id_: str, body: Any) -> Response:
     """PUT /api/v3/participants/ecf/{id}/defer"""
-    attributes = _attributes(body)
+    attributes = params.body_attributes(body)
     session, provider = db(), caller(token_info)
     profile = participant_actions.defer(
         session, provider, id_, attributes.get("course_identifier"), attributes.get("reason")
@@ -89,7 +79,7 @@ def defer_participant(token_info: dict[str, Any], id_: str, body: Any) -> Respon
 
 def resume_participant(token_info: dict[str, Any], id_: str, body: Any) -> Response:
     """PUT /api/v3/participants/ecf/{id}/resume"""
-    attributes = _attributes(body)
+    attributes = params.body_attributes(body)
     session, provider = db(), caller(token_info)
     profile = participant_actions.resume(session, provider, id_, attributes.get("course_identifier"))
     return _changed(session, provider, profile)
@@ -97,7 +87,7 @@ def resume_participant(token_info: dict[str, Any], id_: str, body: Any) -> Respo
 
 def withdraw_participant(token_info: dict[str, Any], id_: str, body: Any) -> Response:
     """PUT /api/v3/participants/ecf/{id}/withdraw"""
-    attributes = _attributes(body)
+    attributes = params.body_attributes(body)
     session, provider = db(), caller(token_info)
     profile = participant_actions.withdraw(
         session, provider, id_, attributes.get("course_identifier"), attributes.get("reason")
@@ -107,7 +97,7 @@ def withdraw_participant(token_info: dict[str, Any], id_: str, body: Any) -> Res
 
 def change_participant_schedule(token_info: dict[str, Any], id_: str, body: Any) -> Response:
     """PUT /api/v3/participants/ecf/{id}/change-schedule"""
-    attributes = _attributes(body)
+    attributes = params.body_attributes(body)
     session, provider = db(), caller(token_info)
     profile = participant_actions.change_schedule(
         session,
@@ -118,14 +108,6 @@ def change_participant_schedule(token_info: dict[str, Any], id_: str, body: Any)
         attributes.get("cohort"),
     )
     return _changed(session, provider, profile)
-
-
-def _attributes(body: Any) -> dict[str, Any]:
-    """``data.attributes`` of an action body; anything but an object counts as empty, so
-    the rules report each missing attribute with its own message."""
-    data = body.get("data") if isinstance(body, dict) else None
-    attributes = data.get("attributes") if isinstance(data, dict) else None
-    return attributes if isinstance(attributes, dict) else {}
 
 
 def _changed(session: Session, provider: uuid.UUID, profile: ParticipantProfile) -> Response:

@@ -45,7 +45,7 @@ def get_partnership(token_info: dict[str, Any], id_: str) -> Response:
 
 
 def create_partnership(token_info: dict[str, Any], body: Any) -> Response:
-    attributes = _attributes(body)
+    attributes = params.body_attributes(body)
     session = db()
     partnership = rules.confirm_partnership(
         session,
@@ -65,7 +65,7 @@ def update_partnership(token_info: dict[str, Any], id_: str, body: Any) -> Respo
             session,
             caller(token_info),
             partnership_id=_uuid_or_404(id_),
-            delivery_partner_id=_attributes(body).get("delivery_partner_id"),
+            delivery_partner_id=params.body_attributes(body).get("delivery_partner_id"),
         )
     except rules.PartnershipNotFound:
         raise NotFound() from None
@@ -78,13 +78,6 @@ def _one(lead_provider_id: uuid.UUID, partnership_id: uuid.UUID) -> Response:
     if row is None:
         raise NotFound()
     return jsonapi({"data": serializers.partnership(row)})
-
-
-def _attributes(body: Any) -> dict[str, Any]:
-    """``data.attributes`` when it is an object; anything else reads as no attributes."""
-    data = body.get("data") if isinstance(body, dict) else None
-    attributes = data.get("attributes") if isinstance(data, dict) else None
-    return attributes if isinstance(attributes, dict) else {}
 
 
 def _uuid_or_404(value: str) -> uuid.UUID:

@@ -30,7 +30,7 @@ def list_unfunded_mentors(
         db(),
         caller(token_info),
         updated_since=params.updated_since(filter_),
-        sort=sort_fields(sort),
+        sort=params.sort_fields(sort, SORTABLE),
         limit=window.limit,
         offset=window.offset,
     )
@@ -44,13 +44,3 @@ def get_unfunded_mentor(token_info: dict[str, Any], id_: str) -> Response:
     if view is None:
         raise NotFound()
     return jsonapi({"data": serializers.unfunded_mentor(view)})
-
-
-def sort_fields(value: str | None) -> list[tuple[str, bool]]:
-    """``sort=-updated_at`` as (field, descending) pairs; other names are ignored, as in the
-    original (which accepted any column of the person, creation included)."""
-    return [
-        (part.lstrip("+-"), part.startswith("-"))
-        for part in params.comma_list(value)
-        if part.lstrip("+-") in SORTABLE
-    ]
