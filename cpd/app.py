@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import connexion
+import yaml
 from connexion.datastructures import MediaTypeDict
 from connexion.middleware import MiddlewarePosition
 from connexion.middleware.routing import RoutingAPI, RoutingMiddleware
@@ -18,6 +19,7 @@ from cpd.config import PROJECT_ROOT, Settings, load_settings
 from domain import clock
 from handlers import errors
 from handlers.context import close_db
+from handlers.deprecation import DeprecationMiddleware, notices
 from handlers.rate_limit import RateLimitMiddleware
 from handlers.timestamps import parse_instant
 from handlers.validation import (
@@ -206,6 +208,9 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
             swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
         )
     # Outermost first: count the request, then set up its context, then route it.
+    app.add_middleware(
+        DeprecationMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, notices=_deprecation_notices()
+    )
     app.add_middleware(RateLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
     app.add_middleware(
         RequestContextMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings
@@ -213,6 +218,13 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
     errors.register(app)
     logging.getLogger("cpd").setLevel(logging.DEBUG if settings.debug else logging.INFO)
     return app
+
+
+def _deprecation_notices() -> dict:
+    found = {}
+    for version in API_VERSIONS:
+        found.update(notices(yaml.safe_load((SPECS / f"{version}.yaml").read_text())))
+    return found
 
 
 def create_asgi_app() -> connexion.FlaskApp:

@@ -53,6 +53,16 @@ def participant_status(record: DatedRecord, at: dt.datetime | None = None) -> st
     return "withdrawn"
 
 
+def record_status(induction_status: InductionStatus | str) -> str:
+    """The v1/v2 ``status`` of a training record: ``active`` while the school still has the
+    participant (training, leaving or completed), ``withdrawn`` once the school took them
+    off or the record was superseded (``changed``)."""
+    status = InductionStatus(induction_status)
+    if status in (InductionStatus.ACTIVE, InductionStatus.COMPLETED, InductionStatus.LEAVING):
+        return "active"
+    return "withdrawn"
+
+
 def eligible_for_funding(status: EligibilityStatus | str | None) -> bool | None:
     """True once DfE has found the record fundable, false once it has refused, else null."""
     if status is None:

@@ -14,6 +14,7 @@ from flask import Response
 
 from handlers import params
 from handlers.context import caller, db
+from handlers.csv_export import csv_response
 from handlers.responses import jsonapi
 from handlers.v1.serializers import declarations as serializers
 from handlers.v3 import declarations as shared
@@ -25,6 +26,10 @@ def list_declarations(
     token_info: dict[str, Any], filter_: dict[str, Any] | None = None, page: dict[str, Any] | None = None
 ) -> Response:
     return legacy_list(token_info, filter_, page, serializers.declaration)
+
+
+def export_declarations_csv(token_info: dict[str, Any], filter_: dict[str, Any] | None = None) -> Response:
+    return legacy_csv(token_info, filter_, serializers.declaration)
 
 
 def get_declaration(token_info: dict[str, Any], id_: str) -> Response:
@@ -46,24 +51,43 @@ def legacy_list(
     serialize: shared.Serializer,
 ) -> Response:
     """The v1/v2 list: ``participant_id`` is one id, ``updated_since`` is exclusive."""
-    filters = filter_ or {}
     window = params.page_window(page)
-    participant_ids = _one_id(filters.get("participant_id"))
-    if window.beyond_any_data or participant_ids == []:
+    filters = _legacy_filters(filter_)
+    if window.beyond_any_data or filters is None:
         return jsonapi({"data": []})
     views = queries.list_declarations(
-        db(),
-        caller(token_info),
-        Visibility.LEGACY,
-        DeclarationFilters(
-            participant_ids=participant_ids,
-            updated_since=params.updated_since(filters),
-            updated_since_strict=True,
-        ),
-        limit=window.limit,
-        offset=window.offset,
+        db(), caller(token_info), Visibility.LEGACY, filters, limit=window.limit, offset=window.offset
     )
     return jsonapi({"data": [serialize(view) for view in views]})
+
+
+def legacy_csv(
+    token_info: dict[str, Any], filter_: dict[str, Any] | None, serialize: shared.Serializer
+) -> Response:
+    """The v1/v2 export: the list's filters, every row."""
+    provider = caller(token_info)
+    filters = _legacy_filters(filter_)
+    if filters is None:
+        return csv_response(lambda _session: ())
+    return csv_response(
+        lambda session: (
+            serialize(view)
+            for view in queries.iter_declarations(session, provider, Visibility.LEGACY, filters)
+        )
+    )
+
+
+def _legacy_filters(filter_: dict[str, Any] | None) -> DeclarationFilters | None:
+    """``None`` when the filters can match nothing."""
+    filters = filter_ or {}
+    participant_ids = _one_id(filters.get("participant_id"))
+    if participant_ids == []:
+        return None
+    return DeclarationFilters(
+        participant_ids=participant_ids,
+        updated_since=params.updated_since(filters),
+        updated_since_strict=True,
+    )
 
 
 def _one_id(value: Any) -> list[uuid.UUID] | None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Response
 
-from handlers.v1.declarations import legacy_list
+from handlers.v1.declarations import legacy_csv, legacy_list
 from handlers.v2.serializers import declarations as serializers
 from handlers.v3 import declarations as shared
 from storage.queries.declarations import Visibility
@@ -17,6 +17,10 @@ def list_declarations(
     token_info: dict[str, Any], filter_: dict[str, Any] | None = None, page: dict[str, Any] | None = None
 ) -> Response:
     return legacy_list(token_info, filter_, page, serializers.declaration)
+
+
+def export_declarations_csv(token_info: dict[str, Any], filter_: dict[str, Any] | None = None) -> Response:
+    return legacy_csv(token_info, filter_, serializers.declaration)
 
 
 def get_declaration(token_info: dict[str, Any], id_: str) -> Response:

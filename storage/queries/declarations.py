@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -218,6 +219,28 @@ def list_declarations(
     offset: int,
 ) -> list[DeclarationView]:
     """One page of the declarations the provider may read, oldest first."""
+    query = _filtered(lead_provider_id, visibility, filters).limit(limit).offset(offset)
+    return [_view(row) for row in session.execute(query)]
+
+
+def iter_declarations(
+    session: Session,
+    lead_provider_id: uuid.UUID,
+    visibility: Visibility,
+    filters: DeclarationFilters,
+    *,
+    chunk_size: int = 2000,
+) -> Iterator[DeclarationView]:
+    """Every declaration :func:`list_declarations` would page through, in the same order,
+    read through one streamed cursor so that an export holds one chunk in memory."""
+    result = session.execute(
+        _filtered(lead_provider_id, visibility, filters), execution_options={"yield_per": chunk_size}
+    )
+    for rows in result.partitions():
+        yield from (_view(row) for row in rows)
+
+
+def _filtered(lead_provider_id: uuid.UUID, visibility: Visibility, filters: DeclarationFilters) -> sa.Select:
     declaration = ParticipantDeclaration
     query = _views_query(lead_provider_id, visibility)
     if filters.cohort_years is not None:
@@ -234,8 +257,7 @@ def list_declarations(
             if filters.updated_since_strict
             else declaration.updated_at >= filters.updated_since
         )
-    query = query.order_by(declaration.created_at, declaration.id).limit(limit).offset(offset)
-    return [_view(row) for row in session.execute(query)]
+    return query.order_by(declaration.created_at, declaration.id)
 
 
 def find_declaration(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -522,3 +522,144 @@ def _states(
             StateView(state=TrainingStatus(row.state), reason=row.reason, created_at=row.created_at)
         )
     return found
+
+
+# Training records, one row each (API v1 and v2) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainingRecordView:
+    """One visible training record with the person it belongs to: a row of the v1/v2 list."""
+
+    participant_id: uuid.UUID
+    full_name: str
+    updated_at: dt.datetime
+    enrolment: EnrolmentView
+
+
+def list_training_records(
+    session: Session,
+    lead_provider_id: uuid.UUID,
+    filters: ParticipantFilters,
+    *,
+    limit: int,
+    offset: int,
+) -> list[TrainingRecordView]:
+    """One page of visible training records, a person with two records giving two rows.
+
+    Ordered by the person's registration (then the record's), or by the person's change
+    time when ``filters.updated_since`` is given, as the original's flat list was.
+    ``filter[cohort]`` (default: from ``earliest_default_cohort``) applies to each record's
+    schedule cohort.
+    """
+    rows = session.execute(_record_rows(lead_provider_id, filters).limit(limit).offset(offset)).all()
+    return _training_records(session, lead_provider_id, rows)
+
+
+def iter_training_records(
+    session: Session, lead_provider_id: uuid.UUID, filters: ParticipantFilters, *, chunk_size: int = 2000
+) -> Iterator[TrainingRecordView]:
+    """Every row of :func:`list_training_records`, read through one streamed cursor and
+    shown ``chunk_size`` at a time, so an export of any size holds one chunk in memory."""
+    result = session.execute(
+        _record_rows(lead_provider_id, filters), execution_options={"yield_per": chunk_size}
+    )
+    for rows in result.partitions():
+        yield from _training_records(session, lead_provider_id, rows)
+
+
+def find_training_record(
+    session: Session, lead_provider_id: uuid.UUID, participant_id: uuid.UUID
+) -> TrainingRecordView | None:
+    """The record v1/v2 show for ``participant_id``: the person's ECT record when they have
+    one you can see, else their mentor record. Ids resolve as for v3 (retired ids too)."""
+    for teacher_id in resolve_participant_ids(session, participant_id):
+        records = records_of_person(session, lead_provider_id, teacher_id)
+        if records:
+            return min(records, key=lambda record: record.enrolment.profile_type != ProfileType.ECT)
+    return None
+
+
+def records_of_person(
+    session: Session, lead_provider_id: uuid.UUID, teacher_id: uuid.UUID
+) -> list[TrainingRecordView]:
+    """The person's visible records, in list order, with the list's default cohorts."""
+    rows = session.execute(_record_rows(lead_provider_id, ParticipantFilters(), [teacher_id])).all()
+    return _training_records(session, lead_provider_id, rows)
+
+
+def _record_rows(
+    lead_provider_id: uuid.UUID, filters: ParticipantFilters, teacher_ids: Sequence[uuid.UUID] | None = None
+) -> sa.Select:
+    """``(teacher_id, profile_id)`` of every matching visible record, in list order."""
+    latest = latest_records(lead_provider_id, teacher_ids).subquery("latest")
+    records = (
+        sa.select(
+            ParticipantProfile.teacher_id,
+            ParticipantProfile.id.label("profile_id"),
+            ParticipantProfile.created_at.label("record_created_at"),
+            Teacher.created_at.label("person_created_at"),
+        )
+        .select_from(latest)
+        .join(InductionRecord, InductionRecord.id == latest.c.record_id)
+        .join(ParticipantProfile, ParticipantProfile.id == latest.c.profile_id)
+        .join(Teacher, Teacher.id == ParticipantProfile.teacher_id)
+        .join(Schedule, Schedule.id == InductionRecord.schedule_id)
+        .join(Cohort, Cohort.id == Schedule.cohort_id)
+    )
+    if filters.cohort_years is None:
+        records = records.where(Cohort.start_year >= filters.earliest_default_cohort)
+    else:
+        records = records.where(Cohort.start_year.in_(filters.cohort_years))
+    if filters.updated_since is None:
+        return records.order_by(
+            Teacher.created_at, Teacher.id, ParticipantProfile.created_at, ParticipantProfile.id
+        )
+    found = records.subquery("records")
+    updated = person_updated_at(sa.select(found.c.teacher_id))
+    return (
+        sa.select(found.c.teacher_id, found.c.profile_id)
+        .join(updated, updated.c.teacher_id == found.c.teacher_id)
+        .where(updated.c.updated_at >= filters.updated_since)
+        .order_by(
+            updated.c.updated_at,
+            found.c.person_created_at,
+            found.c.teacher_id,
+            found.c.record_created_at,
+            found.c.profile_id,
+        )
+    )
+
+
+def _training_records(
+    session: Session, lead_provider_id: uuid.UUID, rows: Sequence[sa.Row]
+) -> list[TrainingRecordView]:
+    """The rows' records with all they show: three statements per page or chunk."""
+    if not rows:
+        return []
+    teacher_ids = list(dict.fromkeys(row.teacher_id for row in rows))
+    updated = person_updated_at(sa.select(Teacher.id).where(Teacher.id.in_(teacher_ids)))
+    people = {
+        row.id: row
+        for row in session.execute(
+            sa.select(Teacher.id, Teacher.full_name, updated.c.updated_at).join(
+                updated, updated.c.teacher_id == Teacher.id
+            )
+        )
+    }
+    records = {
+        enrolment.training_record_id: enrolment
+        for enrolments in _enrolments(session, lead_provider_id, teacher_ids).values()
+        for enrolment in enrolments
+    }
+    return [
+        TrainingRecordView(
+            participant_id=row.teacher_id,
+            full_name=people[row.teacher_id].full_name,
+            updated_at=people[row.teacher_id].updated_at,
+            enrolment=records[row.profile_id],
+        )
+        # A record that stopped being visible between the two reads is left out.
+        for row in rows
+        if row.profile_id in records and row.teacher_id in people
+    ]
