@@ -526,6 +526,29 @@ def populate(
     }
 
 
+def reset(
+    session: Session,
+    *,
+    secret_key: str,
+    participants: int | None = None,
+    seed: int = 0,
+    progress: bool = False,
+) -> dict[str, str]:
+    """Empty every table and populate again, reference data first, in the caller's
+    transaction: the sandbox back to the state a first ``cpd seed`` gives (the population
+    also rolls cohorts over, so even reference rows are rebuilt). Providers' tokens are
+    derived from the secret key and the seed, so they do not change."""
+    from storage.models import Base
+
+    # school_cohorts and induction_programmes point at each other: break the cycle first.
+    session.execute(sa.update(SchoolCohort).values(default_induction_programme_id=None))
+    for table in reversed(Base.metadata.sorted_tables):
+        session.execute(table.delete())
+    # The rows are gone; objects the session still holds for them must not be reused.
+    session.expunge_all()
+    return populate(session, secret_key=secret_key, participants=participants, seed=seed, progress=progress)
+
+
 def _uuid(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=rng.getrandbits(128), version=4)
 

@@ -349,8 +349,13 @@ def fake_sandbox(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
             raise tokens.TokenError("unlucky seed")
         return made
 
+    def reset(session: Session, **kwargs: Any) -> dict[str, str]:
+        calls.append({"reset": True, **kwargs})
+        return populate(session, **kwargs)
+
     module = types.ModuleType("cpd.sandbox")
     module.populate = populate  # type: ignore[attr-defined]
+    module.reset = reset  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "cpd.sandbox", module)
     return calls
 
@@ -419,6 +424,33 @@ def test_seed_bad_arguments(
     cli: Callable[..., Result], fake_sandbox: list[dict[str, Any]], args: tuple[str, ...], expected: str
 ) -> None:
     assert_one_line_error(cli("seed", *args), expected)
+    assert fake_sandbox == []
+
+
+def test_sandbox_reset_runs_the_reset_and_prints_the_tokens(
+    cli: Callable[..., Result], settings: Settings, tmp_path: Path, fake_sandbox: list[dict[str, Any]]
+) -> None:
+    tokens_file = tmp_path / "tokens.json"
+
+    result = cli("sandbox", "reset", "--seed", "3", "--tokens-file", str(tokens_file))
+
+    assert result.exit_code == 0, result.stderr
+    assert fake_sandbox[0] == {
+        "reset": True,
+        "secret_key": settings.secret_key,
+        "participants": None,
+        "seed": 3,
+        "progress": True,
+    }
+    assert list(json.loads(tokens_file.read_text(encoding="utf-8"))) == ["Ambition Institute", "Teach First"]
+
+
+def test_sandbox_reset_is_refused_in_production(
+    cli: Callable[..., Result], settings: Settings, fake_sandbox: list[dict[str, Any]]
+) -> None:
+    result = cli("sandbox", "reset", CPD_ENVIRONMENT="production", SECRET_KEY=PRODUCTION_SECRET)
+
+    assert_one_line_error(result, "refusing to seed sandbox data in production")
     assert fake_sandbox == []
 
 

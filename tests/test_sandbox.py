@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from cpd.sandbox import PROVIDER_NAMES, latest_closed_output_statements, populate, statement_status
+from cpd.sandbox import PROVIDER_NAMES, latest_closed_output_statements, populate, reset, statement_status
 from domain import clock, schools, tokens
 from storage.db import dispose_all, new_session
 from storage.enums import (
@@ -266,6 +266,27 @@ def test_second_run_adds_nothing_and_returns_the_same_tokens(db: Session, seeded
     assert populate(db, secret_key=SECRET) == seeded[1]
     db.flush()
     assert counts(db) == before
+
+
+def test_reset_brings_a_changed_sandbox_back_to_the_same_population(
+    db: Session, seeded, fresh_database
+) -> None:  # type: ignore[no-untyped-def]
+    other = fresh_database()
+    with clock.travel(MOMENT), new_session(other) as session, session.begin():
+        populate(session, secret_key=SECRET)
+        session.add(LeadProvider(name="Left behind by a test"))
+        session.execute(sa.delete(ParticipantIdChange))
+        session.flush()
+        reset_tokens = reset(session, secret_key=SECRET)
+        session.flush()
+        after = snapshot(session)
+        assert (
+            session.scalar(sa.select(sa.func.count()).where(LeadProvider.name == "Left behind by a test"))
+            == 0
+        )
+    assert reset_tokens == seeded[1]
+    for name, rows in snapshot(db).items():
+        assert rows == after[name], name
 
 
 def test_another_seed_on_a_seeded_database_only_adds_its_tokens(db: Session) -> None:
