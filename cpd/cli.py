@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cpd.config import ConfigurationError, Settings, load_settings
+from cpd.release_notes.cli import release_notes
 from domain.clock import today
 from domain.errors import InvalidTransition, RuleBroken
 from domain.reference import ReferenceDataError, load_reference_data
@@ -98,6 +99,9 @@ def _write(settings: Settings) -> Iterator[Session]:
 @click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Manage teacher CPD: operate the service from the command line."""
+
+
+main.add_command(release_notes)
 
 
 @main.command()
@@ -185,27 +189,54 @@ def tokens_revoke(token_id: uuid.UUID | None, provider: str | None) -> None:
     click.echo(f"Revoked {count} token{'' if count == 1 else 's'}.")
 
 
+def _population_options(command: Callable[..., None]) -> Callable[..., None]:
+    """The options ``cpd seed`` and ``cpd sandbox reset`` share."""
+    command = click.option(
+        "--seed", "random_seed", type=int, default=0, show_default=True, help="Same seed, same data."
+    )(command)
+    command = click.option(
+        "--participants",
+        type=click.IntRange(min=1),
+        help="How many participants to create (default: a small set that seeds in seconds).",
+    )(command)
+    return click.option(
+        "--tokens-file",
+        type=click.Path(dir_okay=False, writable=True, path_type=Path),
+        help="Also write the tokens as JSON {provider name: token} to this file.",
+    )(command)
+
+
 @main.command()
-@click.option(
-    "--tokens-file",
-    type=click.Path(dir_okay=False, writable=True, path_type=Path),
-    help="Also write the tokens as JSON {provider name: token} to this file.",
-)
-@click.option(
-    "--participants",
-    type=click.IntRange(min=1),
-    help="How many participants to create (default: a small set that seeds in seconds).",
-)
-@click.option("--seed", "random_seed", type=int, default=0, show_default=True, help="Same seed, same data.")
+@_population_options
 def seed(tokens_file: Path | None, participants: int | None, random_seed: int) -> None:
     """Populate a sandbox with providers, schools, participants and declarations; prints the tokens."""
+    from cpd.sandbox import populate  # heavy, and only needed here
+
+    _populate(populate, tokens_file, participants, random_seed)
+
+
+@main.group("sandbox")
+def sandbox_group() -> None:
+    """The sandbox environment's data."""
+
+
+@sandbox_group.command("reset")
+@_population_options
+def sandbox_reset(tokens_file: Path | None, participants: int | None, random_seed: int) -> None:
+    """Empty the database and populate the sandbox again, as a first seed would; prints the tokens."""
+    from cpd.sandbox import reset  # heavy, and only needed here
+
+    _populate(reset, tokens_file, participants, random_seed)
+
+
+def _populate(
+    fill: Callable[..., dict[str, str]], tokens_file: Path | None, participants: int | None, random_seed: int
+) -> None:
     settings = _settings()
     if settings.environment == "production":
         raise click.ClickException("refusing to seed sandbox data in production")
-    from cpd.sandbox import populate  # heavy, and only needed here
-
     with _write(settings) as session:
-        provider_tokens = populate(
+        provider_tokens = fill(
             session,
             secret_key=settings.secret_key,
             participants=participants,
