@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from domain.payments import BILLABLE, REFUNDABLE
+from domain.spreadsheet import inert
 from domain.statement_lifecycle import get_statement
 from storage.models import DeliveryPartner, ParticipantDeclaration, StatementLineItem, Teacher
 
@@ -37,16 +38,6 @@ HEADER = (
     "Statement Name",
     "Statement ID",
 )
-
-#: Spreadsheet programs run a cell starting with one of these as a formula.
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _text(value: str | None) -> str:
-    """Free text as a spreadsheet shows it, never as a formula (names are typed by the public)."""
-    if not value:
-        return ""
-    return "'" + value if value.startswith(_FORMULA_PREFIXES) else value
 
 
 def _timestamp(value: dt.datetime) -> str:
@@ -118,7 +109,7 @@ def iter_statement_declarations_csv(
             (
                 declaration_id,
                 participant_id,
-                _text(name),
+                inert(name),
                 trn or "",
                 course.value,
                 declaration_type.value,
@@ -126,10 +117,10 @@ def iter_statement_declarations_csv(
                 state.value,
                 line_state.value,
                 partner_id or "",
-                _text(partner_name),
+                inert(partner_name),
                 str(bool(pupil_premium)).lower(),
                 str(bool(sparsity)).lower(),
-                _text(statement.name),
+                inert(statement.name),
                 statement.id,
             )
         )

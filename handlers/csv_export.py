@@ -4,6 +4,8 @@ The original flattened each JSON:API resource into ``id`` plus its attributes, w
 header line from the first row's keys, and sent an empty body (no header) when nothing
 matched. Values are written as the JSON value's text: booleans as ``true``/``false`` and
 null as an empty quoted cell (``""``, which is how Ruby's CSV writes an empty string).
+Unlike the original, text a spreadsheet would run as a formula gets a leading ``'``
+(``domain.spreadsheet``), as in the statement CSV.
 
 Rows are produced by a generator that opens its own database session, so the response
 streams in chunks whatever the export's size and the request's session is not held open
@@ -18,6 +20,7 @@ from typing import Any
 from flask import Response, stream_with_context
 from sqlalchemy.orm import Session
 
+from domain.spreadsheet import inert
 from handlers.context import settings
 from storage.db import new_session
 
@@ -67,7 +70,7 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return inert(str(value))
 
 
 def _cell(text: str) -> str:

@@ -369,6 +369,19 @@ def test_csv_has_the_originals_columns_and_values_and_ignores_paging(client, ses
     assert '"Anne ""Nan"" O\'Neil, Jr"' in response.text
 
 
+def test_csv_text_never_runs_as_a_spreadsheet_formula(client, session, settings):
+    w = world(session, settings.secret_key)
+    profile = b.participant(session, w.programme)
+    session.get(Teacher, profile.teacher_id).full_name = '=HYPERLINK("http://evil.example","x")'
+    session.commit()
+
+    response = client.get("/api/v1/participants/ecf.csv", headers=auth(w))
+
+    assert parse_csv(response.text)[0]["full_name"] == '\'=HYPERLINK("http://evil.example","x")'
+    # The JSON shows the name as it is.
+    assert get_json(client, w, "/api/v1/participants/ecf")[1]["data"][0]["attributes"]["full_name"].startswith("=")
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_csv_of_nothing_is_an_empty_body(client, session, settings, version):
     w = world(session, settings.secret_key)
