@@ -15,13 +15,23 @@ FUZZ_EXAMPLES ?= 2000
 # install only maps the packages that existed when it ran).
 INSTALL_INPUTS := pyproject.toml $(wildcard */__init__.py)
 
-.PHONY: setup run test lint fuzz
+.PHONY: setup run test lint fuzz browser
 
 NODE_TOOLS := node_modules/.installed
 
 $(NODE_TOOLS): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $@
+
+# The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium
 
 setup: $(VENV)/.installed
 
@@ -32,16 +42,16 @@ $(VENV)/.installed: $(INSTALL_INPUTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-run: setup
+run: setup $(NODE_TOOLS)
 	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd migrate
 	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd reference load
 	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd seed --tokens-file $(TOKENS_FILE)
 	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd serve --host $(HOST) --port $(PORT)
 
-test: setup
+test: setup $(NODE_TOOLS) browser
 	$(BIN)/pytest -q -n auto $(PYTEST_ARGS)
 
-lint: setup $(NODE_TOOLS)
+lint: setup $(NODE_TOOLS) check-specs
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@for spec in $(wildcard openapi/*.yaml); do \
@@ -49,6 +59,12 @@ lint: setup $(NODE_TOOLS)
 		$(BIN)/openapi-spec-validator "$$spec" || exit 1; \
 		NO_UPDATE_NOTIFIER=1 REDOCLY_TELEMETRY=off node_modules/.bin/redocly lint --format=summary "$$spec" || exit 1; \
 	done
+
+# Published API specs may only change compatibly: compare them with the latest release recorded in
+# release-notes/releases.yaml (needs that commit, so not a shallow clone). docs/versioning.md.
+.PHONY: check-specs
+check-specs: setup
+	$(BIN)/cpd release-notes check
 
 fuzz: setup
 	CPD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -m fuzz $(PYTEST_ARGS)

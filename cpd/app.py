@@ -15,6 +15,7 @@ from connexion.validators import TextResponseBodyValidator
 from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+import web
 from cpd.config import PROJECT_ROOT, Settings, load_settings
 from domain import clock
 from handlers import errors
@@ -216,6 +217,7 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
         RequestContextMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings
     )
     errors.register(app)
+    web.register(app.app, settings)  # the published specs and the documentation site
     logging.getLogger("cpd").setLevel(logging.DEBUG if settings.debug else logging.INFO)
     return app
 

@@ -25,6 +25,8 @@ class Settings:
     #: Requests allowed per token in each fixed window (the original: 1,000 per 5 minutes).
     rate_limit: int = 1000
     rate_limit_window_seconds: int = 300
+    #: Where the documentation site sends providers for tokens and help; set it in production.
+    support_email: str = "cpd-support@example.org"
 
     @property
     def time_travel_allowed(self) -> bool:
@@ -73,6 +75,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         debug=(env.get("CPD_DEBUG") or "").lower() in ("1", "true", "yes", "on"),
         rate_limit=_positive_int(env, "CPD_RATE_LIMIT", 1000),
         rate_limit_window_seconds=_positive_int(env, "CPD_RATE_LIMIT_WINDOW", 300),
+        support_email=env.get("CPD_SUPPORT_EMAIL") or Settings.support_email,
     )
     settings.check()
     return settings

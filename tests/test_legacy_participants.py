@@ -379,7 +379,9 @@ def test_csv_text_never_runs_as_a_spreadsheet_formula(client, session, settings)
 
     assert parse_csv(response.text)[0]["full_name"] == '\'=HYPERLINK("http://evil.example","x")'
     # The JSON shows the name as it is.
-    assert get_json(client, w, "/api/v1/participants/ecf")[1]["data"][0]["attributes"]["full_name"].startswith("=")
+    assert get_json(client, w, "/api/v1/participants/ecf")[1]["data"][0]["attributes"][
+        "full_name"
+    ].startswith("=")
 
 
 @pytest.mark.parametrize("version", VERSIONS)
