@@ -42,11 +42,17 @@ $(VENV)/.installed: $(INSTALL_INPUTS) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
+# The fake teacher record API (sandbox-data/teacher-records.csv) runs beside the app, on
+# TEACHER_RECORDS_PORT (default 8700, where the app looks outside production), and stops with it.
 run: setup $(NODE_TOOLS)
 	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd migrate
 	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd reference load
 	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd seed --tokens-file $(TOKENS_FILE)
-	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) $(BIN)/cpd serve --host $(HOST) --port $(PORT)
+	@records_port=$${TEACHER_RECORDS_PORT:-8700}; \
+	$(BIN)/cpd fakes teacher-records --host 127.0.0.1 --port $$records_port & fake=$$!; \
+	trap 'kill $$fake 2>/dev/null; wait $$fake 2>/dev/null' EXIT INT TERM; \
+	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) TEACHER_RECORD_API_URL=$${TEACHER_RECORD_API_URL:-http://127.0.0.1:$$records_port} \
+		$(BIN)/cpd serve --host $(HOST) --port $(PORT)
 
 test: setup $(NODE_TOOLS) browser
 	$(BIN)/pytest -q -n auto $(PYTEST_ARGS)

@@ -21,7 +21,10 @@ from domain import clock
 from handlers import errors
 from handlers.context import close_db
 from handlers.deprecation import DeprecationMiddleware, notices
+from handlers.http_cache import HttpCacheMiddleware
+from handlers.idempotency import IdempotencyGate, IdempotencyRecorder
 from handlers.rate_limit import RateLimitMiddleware
+from handlers.request_id import RequestIdMiddleware
 from handlers.timestamps import parse_instant
 from handlers.validation import (
     ApiJSONBodyValidator,
@@ -208,18 +211,37 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
             uri_parser_class=ApiURIParser,
             swagger_ui_options=SwaggerUIOptions(swagger_ui=False, serve_spec=False),
         )
-    # Outermost first: count the request, then set up its context, then route it.
+    # Outermost first. Those before Connexion's exception handling see every answer, errors
+    # included: the request id (and its log line), deprecation notices, the rate limit (its
+    # headers, or the 429) and the recording of an Idempotency-Key's answer. Then the request's
+    # context (sandbox clock, HEAD served as GET) and ETag/304, around routing; last, just before
+    # the operation runs (after authentication and validation), the Idempotency-Key gate.
+    app.add_middleware(RequestIdMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(
         DeprecationMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, notices=_deprecation_notices()
     )
-    app.add_middleware(RateLimitMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
+    app.add_middleware(RateLimitMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, settings=settings)
+    app.add_middleware(IdempotencyRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION, settings=settings)
     app.add_middleware(
         RequestContextMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings
     )
+    app.add_middleware(HttpCacheMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)
+    app.add_middleware(IdempotencyGate, position=MiddlewarePosition.BEFORE_CONTEXT, settings=settings)
     errors.register(app)
     web.register(app.app, settings)  # the published specs and the documentation site
-    logging.getLogger("cpd").setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    _log_to_stderr(settings)
     return app
+
+
+def _log_to_stderr(settings: Settings) -> None:
+    """The ``cpd`` loggers (one line per request among them) write to stderr, unless the
+    process has configured logging itself (pytest, a gunicorn log config)."""
+    logger = logging.getLogger("cpd")
+    logger.setLevel(logging.DEBUG if settings.debug else logging.INFO)
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        logger.addHandler(handler)
 
 
 def _deprecation_notices() -> dict:

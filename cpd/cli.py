@@ -19,7 +19,9 @@ import click
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from cpd.accounts import accounts
 from cpd.config import ConfigurationError, Settings, load_settings
+from cpd.gias import gias
 from cpd.release_notes.cli import release_notes
 from domain.clock import today
 from domain.errors import InvalidTransition, RuleBroken
@@ -27,6 +29,7 @@ from domain.reference import ReferenceDataError, load_reference_data
 from domain.rollover import RolloverError, rollover_cohort
 from domain.statement_lifecycle import StatementNotFound, authorise_for_payment, mark_payable
 from domain.tokens import TokenError, find_provider, issue, revoke
+from integrations.fakes.cli import fakes
 from storage.db import transaction
 from storage.models import ApiToken, Schedule, Statement
 
@@ -102,6 +105,9 @@ def main() -> None:
 
 
 main.add_command(release_notes)
+main.add_command(gias)
+main.add_command(accounts)
+main.add_command(fakes)
 
 
 @main.command()

@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from domain import clock, tokens
+from domain import clock, sync, tokens
 from domain.reference import ensure_statements, load_reference_data, read_statement_rows
 from domain.rollover import next_year, next_year_name, rollover_cohort
 from storage.enums import (
@@ -95,6 +95,7 @@ from storage.models import (
     StatementLineItem,
     Teacher,
 )
+from storage.sync_backfill import backfill
 
 UTC = clock.UTC
 
@@ -394,11 +395,17 @@ class _Writer:
             (mapper.class_ for mapper in Base.registry.mappers), key=lambda model: order[model.__table__.name]
         )
         self._rows: dict[type, list[dict[str, Any]]] = {model: [] for model in self._models}
+        self._stamps: dict[type, list[str]] = {}
+        for resource in sync.RESOURCES:
+            self._stamps.setdefault(resource.model, []).append(resource.column)
         self._copy = session.get_bind().dialect.name == "postgresql"
         self.buffered = 0
         self.written = 0
 
     def add(self, model: type, row: dict[str, Any]) -> None:
+        for column in self._stamps.get(model, ()):
+            # Provisional (COPY needs every column): the population ends with the backfill.
+            row.setdefault(column, row["updated_at"])
         self._rows[model].append(row)
         self.buffered += 1
 
@@ -436,11 +443,13 @@ class _Writer:
             for index, attribute in enumerate(attributes)
             if isinstance(attribute.columns[0].type, sa.Enum)
         ]
+        nullable = {attribute.key for attribute in attributes if attribute.columns[0].nullable}
         connection = self.session.connection().connection.driver_connection
         sql = f'COPY "{model.__table__.name}" ({columns}) FROM STDIN'
         with connection.cursor() as cursor, cursor.copy(sql) as copy:  # type: ignore[union-attr]
             for row in rows:
-                values = [row[key] for key in keys]
+                # A nullable column the population does not fill is NULL, as executemany writes it.
+                values = [row[key] if key in row or key not in nullable else None for key in keys]
                 for index in enums:
                     if isinstance(values[index], Enum):
                         values[index] = values[index].value
@@ -521,6 +530,11 @@ def populate(
         )
     population = _Population(session, rng, first_id, participants, _Progress(progress))
     population.run()
+    # The rows carry historical timestamps: the API change stamps are worked out from them
+    # as the migration did for existing data, rather than all stamped "now" at commit.
+    session.flush()
+    backfill(session.connection())
+    sync.forget_pending(session)
     return {
         provider.name: _ensure_token(session, provider, secret_key, seed) for provider in population.providers
     }

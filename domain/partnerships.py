@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from domain import clock
 from domain.errors import RuleBroken
 from domain.schools import is_cip_only, is_eligible
-from storage.enums import InductionProgrammeChoice, InductionStatus, TrainingProgramme
+from storage.enums import ChallengeReason, InductionProgrammeChoice, InductionStatus, TrainingProgramme
 from storage.models import (
     Cohort,
     DeliveryPartner,
@@ -509,3 +509,58 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+# --- a school challenging a partnership -----------------------------------------------------------
+
+CHALLENGE_REASON_BLANK = "Select why you are reporting this partnership"
+CHALLENGE_ALREADY = "Your school has already told us this partnership is not right"
+CHALLENGE_TOO_LATE = "The deadline for reporting this partnership has passed. Contact us for help"
+
+
+def challenge_partnership(
+    session: Session, school_id: uuid.UUID, partnership_id: Any, reason: Any
+) -> Partnership:
+    """A school says it is not working with this provider (school-side spec §2.4).
+
+    Allowed until the partnership's challenge deadline. The partnership keeps its rows but
+    carries the reason and time, and the API's visibility rule ignores challenged
+    partnerships, so the provider stops seeing the school's participants at once. "We have no
+    ECTs this year" also records that for the school's cohort: no default programme, no
+    updates. Raises :class:`PartnershipNotFound` for a partnership that is not the school's.
+    """
+    found = _uuid(partnership_id) if isinstance(partnership_id, str | uuid.UUID) else None
+    partnership = (
+        session.scalars(
+            sa.select(Partnership)
+            .where(
+                Partnership.id == found,
+                Partnership.school_id == school_id,
+                Partnership.is_relationship.is_(False),
+            )
+            .with_for_update()
+        ).first()
+        if found is not None
+        else None
+    )
+    if partnership is None:
+        raise PartnershipNotFound(str(partnership_id))
+    if partnership.challenged:
+        raise RuleBroken.on("reason", CHALLENGE_ALREADY)
+    at = clock.now()
+    if partnership.challenge_deadline is not None and at > partnership.challenge_deadline:
+        raise RuleBroken.on("reason", CHALLENGE_TOO_LATE)
+    try:
+        chosen = ChallengeReason(_given(reason) or "")
+    except ValueError:
+        raise RuleBroken.on("reason", CHALLENGE_REASON_BLANK) from None
+    partnership.challenge_reason = chosen
+    partnership.challenged_at = at
+    if chosen == ChallengeReason.NO_ECTS:
+        school_cohort = _school_cohort(session, school_id, partnership.cohort_id)
+        if school_cohort is not None:
+            school_cohort.induction_programme_choice = InductionProgrammeChoice.NO_EARLY_CAREER_TEACHERS
+            school_cohort.default_induction_programme_id = None
+            school_cohort.opt_out_of_updates = True
+    session.flush()
+    return partnership

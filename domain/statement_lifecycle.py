@@ -5,6 +5,7 @@ moves gets a history row. The state changes are conditional set-based updates
 (``... WHERE state = 'eligible'``), so a declaration voided by its provider at the same
 moment is skipped rather than overwritten, a second run changes nothing, and thousands of
 declarations move in a handful of statements whatever the size of the statement.
+Being set-based, they tell ``domain.sync`` themselves which API resources they changed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from domain import sync
 from domain.clock import now
 from domain.errors import InvalidTransition, RuleBroken
 from storage.enums import DeclarationState, LineItemState, StatementStatus
@@ -101,6 +103,7 @@ def mark_payable(session: Session, today: dt.date) -> MarkPayableResult:
     last instant before the cut-off (committed after the job ran) is not left behind.
     """
     moment = now()
+    # A payable statement still shows ``paid: false``: closing it moves no API stamp.
     closed = session.execute(
         sa.update(Statement)
         .where(Statement.status == StatementStatus.OPEN, Statement.deadline_date < today)
@@ -139,6 +142,7 @@ def authorise_for_payment(session: Session, statement_id: uuid.UUID | str) -> Au
     if changed.rowcount != 1:
         session.refresh(statement)
         raise InvalidTransition(_not_payable_message(statement))
+    sync.touch(session, sync.STATEMENT, [statement.id])  # it now shows paid
     this_statement = sa.select(Statement.id).where(Statement.id == statement.id)
     _advance(session, this_statement, LineItemState.ELIGIBLE, LineItemState.PAYABLE, moment)
     _, paid = _advance(session, this_statement, LineItemState.PAYABLE, LineItemState.PAID, moment)
@@ -195,6 +199,7 @@ def _advance(
         .returning(ParticipantDeclaration.id),
         execution_options={"synchronize_session": "fetch"},
     ).all()
+    sync.touch(session, sync.DECLARATION, [row.id for row in moved])
     _record_history(session, (row.id for row in moved), DeclarationState(target.value), moment)
     return len(lines), len(moved)
 

@@ -24,6 +24,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from domain.errors import InvalidTransition, RuleBroken
+from handlers import request_id
 
 JSON_API = "application/vnd.api+json"
 ACCESS_DENIED = "HTTP Token: Access denied"
@@ -130,7 +131,7 @@ def _http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionRespo
 
 
 def _internal(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    log.error("unhandled error", exc_info=exc)
+    log.error("unhandled error in request %s", request_id.current(), exc_info=exc)
     return json_response({"error": "Internal server error"}, 500)
 
 

@@ -3,24 +3,36 @@
 Like the original, the client key is the raw ``Authorization`` header (hashed here, so
 no token reaches Redis or the counters table) and requests without one are not
 counted. Counters live in Redis when ``REDIS_URL`` is set, else in the database.
+
+Every counted response says where the caller stands, errors included: ``RateLimit-Limit``,
+``RateLimit-Remaining`` (this request counted) and ``RateLimit-Reset`` (seconds until the
+window ends), the fields of the IETF draft on rate-limit headers. Past the limit the answer
+is a 429 in the API's error format with ``Retry-After``; the original sent ``Retry later``
+as plain text.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
+import math
 import random
 import time
 from typing import Protocol
 
 import anyio
 import sqlalchemy as sa
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cpd.config import Settings
+from handlers.errors import JSON_API, errors_body
 from storage.db import get_engine
 from storage.models import RateLimitCounter
 
-THROTTLED_BODY = b"Retry later\n"
+THROTTLED_TITLE = "Too many requests"
+
+log = logging.getLogger("cpd.api")
 
 
 class Counter(Protocol):
@@ -79,7 +91,13 @@ def counter_for(settings: Settings) -> Counter:
 
 
 class RateLimitMiddleware:
-    """Answers 429 (plain text, with ``Retry-After``) once a key passes the limit in a window."""
+    """Counts each ``/api/`` request with a token, adds the rate-limit headers to whatever
+    answer it gets, and answers 429 itself once a key passes the limit in a window.
+
+    It sits outside Connexion's exception handling (``cpd.app``) so error answers carry the
+    headers too. If the counter store fails, the request is served without a count or
+    headers (and the failure logged): an outage of Redis should not take the API down.
+    """
 
     def __init__(self, app: ASGIApp, settings: Settings, counter: Counter | None = None) -> None:
         self.app = app
@@ -94,23 +112,46 @@ class RateLimitMiddleware:
         if not header:
             await self.app(scope, receive, send)
             return
-        window = self.settings.rate_limit_window_seconds
+        limit, window = self.settings.rate_limit, self.settings.rate_limit_window_seconds
         now = time.time()
         window_start = int(now // window) * window
         key = hashlib.sha256(header).hexdigest()
-        if await self.counter.hit(key, window_start, window) <= self.settings.rate_limit:
+        try:
+            count = await self.counter.hit(key, window_start, window)
+        except Exception:  # the store is down: serve unthrottled rather than not at all
+            log.exception("rate limit counter unavailable")
             await self.app(scope, receive, send)
             return
-        retry_after = str(max(1, int(window_start + window - now)))
+        reset = min(window, max(1, math.ceil(window_start + window - now)))
+        headers = [
+            (b"ratelimit-limit", str(limit).encode()),
+            (b"ratelimit-remaining", str(max(0, limit - count)).encode()),
+            (b"ratelimit-reset", str(reset).encode()),
+        ]
+        if count <= limit:
+
+            async def send_with_headers(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message = {**message, "headers": [*message.get("headers", []), *headers]}
+                await send(message)
+
+            await self.app(scope, receive, send_with_headers)
+            return
+        detail = (
+            f"This token has made more than {limit:,} requests in the current {window}-second window. "
+            f"Try again in {reset} seconds."
+        )
+        body = json.dumps(errors_body([(THROTTLED_TITLE, detail)]), separators=(",", ":")).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": 429,
                 "headers": [
-                    (b"content-type", b"text/plain"),
-                    (b"content-length", str(len(THROTTLED_BODY)).encode()),
-                    (b"retry-after", retry_after.encode()),
+                    (b"content-type", JSON_API.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(reset).encode()),
+                    *headers,
                 ],
             }
         )
-        await send({"type": "http.response.body", "body": THROTTLED_BODY})
+        await send({"type": "http.response.body", "body": body})

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 import anyio
+import sqlalchemy as sa
 from connexion.exceptions import Forbidden
 from connexion.lifecycle import ConnexionRequest
 
@@ -13,6 +14,7 @@ from cpd.config import Settings
 from domain import tokens
 from storage.db import transaction
 from storage.enums import TokenScope
+from storage.models import ApiToken, LeadProvider
 
 #: ``last_used_at`` is written at most this often per token, sparing a write per request.
 LAST_USED_PRECISION = dt.timedelta(minutes=1)
@@ -23,11 +25,20 @@ def _lookup(plaintext: str, settings: Settings) -> dict[str, Any] | None:
         token = tokens.authenticate(session, plaintext, settings.secret_key, touch_after=LAST_USED_PRECISION)
         if token is None:
             return None
+        name = None
+        if token.lead_provider_id is not None:
+            # Read through the token so request logs can name the provider (handlers.request_id).
+            name = session.scalar(
+                sa.select(LeadProvider.name)
+                .join(ApiToken, ApiToken.lead_provider_id == LeadProvider.id)
+                .where(ApiToken.id == token.id)
+            )
         return {
             "sub": str(token.id),
             "token_id": str(token.id),
             "scope": str(token.scope),
             "lead_provider_id": str(token.lead_provider_id) if token.lead_provider_id else None,
+            "lead_provider_name": name,
         }
 
 

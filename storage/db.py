@@ -42,6 +42,10 @@ def get_engine(database_url: str) -> sa.Engine:
 
 
 def new_session(database_url: str) -> Session:
+    """A session on the database. Every session stamps the API resources its transaction
+    changes when it commits (``domain.sync``, whose events are registered on import)."""
+    import domain.sync  # noqa: F401  (imported here: domain modules import storage)
+
     factory = _factories.get(database_url)
     if factory is None:
         factory = _factories[database_url] = sessionmaker(

@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from domain import clock
 from domain import declarations as rules
 from domain.clock import UTC
 from storage.db import get_engine
@@ -57,6 +58,8 @@ from tests import builders
 from tests.factories import provider_with_token
 
 NOW = "2024-11-15T12:00:00Z"
+#: When fixtures set things up: before NOW, as change stamps never go back in time (domain.sync).
+SET_UP = dt.datetime(2024, 6, 1, tzinfo=UTC)
 ALL_YEARS = (2021, 2022, 2023, 2024, 2025)
 V3 = "/api/v3/participant-declarations"
 
@@ -259,15 +262,17 @@ def change_training_status(
 
 @pytest.fixture
 def lp(session, settings) -> Provider:  # type: ignore[no-untyped-def]
-    provider = make_provider(session, settings.secret_key)
-    session.commit()
+    with clock.travel(SET_UP):
+        provider = make_provider(session, settings.secret_key)
+        session.commit()
     return provider
 
 
 @pytest.fixture
 def ect(session, lp) -> ParticipantProfile:  # type: ignore[no-untyped-def]
-    profile = builders.participant(session, lp.programmes[2024])
-    session.commit()
+    with clock.travel(SET_UP):
+        profile = builders.participant(session, lp.programmes[2024])
+        session.commit()
     return profile
 
 
@@ -962,51 +967,57 @@ class Scene:
 
 @pytest.fixture
 def scene(session, settings, lp) -> Scene:  # type: ignore[no-untyped-def]
-    other = make_provider(session, settings.secret_key, name="Teach First", partnered=(2023, 2024))
-    moved = builders.participant(
-        session, other.programmes[2024], start_date=dt.datetime(2024, 9, 1, tzinfo=UTC)
-    )
-    # The participant left the other provider on 1 November 2024 and joined us.
-    leaving = session.scalars(
-        sa.select(InductionRecord).where(InductionRecord.participant_profile_id == moved.id)
-    ).one()
-    leaving.induction_status = InductionStatus.LEAVING
-    leaving.end_date = dt.datetime(2024, 11, 1, tzinfo=UTC)
-    session.add(
-        InductionRecord(
-            participant_profile_id=moved.id,
-            induction_programme_id=lp.programmes[2024].id,
-            schedule_id=moved.schedule_id,
-            start_date=dt.datetime(2024, 11, 1, tzinfo=UTC),
+    with clock.travel(SET_UP):
+        other = make_provider(session, settings.secret_key, name="Teach First", partnered=(2023, 2024))
+        moved = builders.participant(
+            session, other.programmes[2024], start_date=dt.datetime(2024, 9, 1, tzinfo=UTC)
         )
-    )
-    stamp = iter(dt.datetime(2024, 10, 1, tzinfo=UTC) + dt.timedelta(hours=n) for n in range(100))
-    theirs_live = put_declaration(session, other, moved, DeclarationState.PAID, created_at=next(stamp))
-    theirs_voided = put_declaration(
-        session, other, moved, DeclarationState.VOIDED, DeclarationType.RETAINED_1, created_at=next(stamp)
-    )
-    mine = [
-        put_declaration(
-            session, lp, moved, DeclarationState.VOIDED, DeclarationType.RETAINED_2, created_at=next(stamp)
-        ),
-    ]
-    ect = builders.participant(session, lp.programmes[2023])
-    mine.append(put_declaration(session, lp, ect, DeclarationState.ELIGIBLE, created_at=next(stamp)))
-    stranger_profile = builders.participant(session, other.programmes[2024])
-    stranger = put_declaration(
-        session, other, stranger_profile, DeclarationState.ELIGIBLE, created_at=next(stamp)
-    )
-    # The earlier provider's own declaration, dated after the participant left them.
-    theirs_after_leaving = put_declaration(
-        session,
-        other,
-        moved,
-        DeclarationState.SUBMITTED,
-        DeclarationType.RETAINED_3,
-        declaration_date=dt.datetime(2024, 11, 5, tzinfo=UTC),
-        created_at=next(stamp),
-    )
-    session.commit()
+        # The participant left the other provider on 1 November 2024 and joined us.
+        leaving = session.scalars(
+            sa.select(InductionRecord).where(InductionRecord.participant_profile_id == moved.id)
+        ).one()
+        leaving.induction_status = InductionStatus.LEAVING
+        leaving.end_date = dt.datetime(2024, 11, 1, tzinfo=UTC)
+        session.add(
+            InductionRecord(
+                participant_profile_id=moved.id,
+                induction_programme_id=lp.programmes[2024].id,
+                schedule_id=moved.schedule_id,
+                start_date=dt.datetime(2024, 11, 1, tzinfo=UTC),
+            )
+        )
+        stamp = iter(dt.datetime(2024, 10, 1, tzinfo=UTC) + dt.timedelta(hours=n) for n in range(100))
+        theirs_live = put_declaration(session, other, moved, DeclarationState.PAID, created_at=next(stamp))
+        theirs_voided = put_declaration(
+            session, other, moved, DeclarationState.VOIDED, DeclarationType.RETAINED_1, created_at=next(stamp)
+        )
+        mine = [
+            put_declaration(
+                session,
+                lp,
+                moved,
+                DeclarationState.VOIDED,
+                DeclarationType.RETAINED_2,
+                created_at=next(stamp),
+            ),
+        ]
+        ect = builders.participant(session, lp.programmes[2023])
+        mine.append(put_declaration(session, lp, ect, DeclarationState.ELIGIBLE, created_at=next(stamp)))
+        stranger_profile = builders.participant(session, other.programmes[2024])
+        stranger = put_declaration(
+            session, other, stranger_profile, DeclarationState.ELIGIBLE, created_at=next(stamp)
+        )
+        # The earlier provider's own declaration, dated after the participant left them.
+        theirs_after_leaving = put_declaration(
+            session,
+            other,
+            moved,
+            DeclarationState.SUBMITTED,
+            DeclarationType.RETAINED_3,
+            declaration_date=dt.datetime(2024, 11, 5, tzinfo=UTC),
+            created_at=next(stamp),
+        )
+        session.commit()
     return Scene(mine, theirs_live, theirs_voided, theirs_after_leaving, stranger, other)
 
 
@@ -1089,7 +1100,7 @@ def test_v3_filters(client, session, lp, scene):
     ]
     # updated_since includes the instant itself.
     mine_2023_row = stored(session, str(mine_2023.id))
-    mine_2023_row.updated_at = dt.datetime(2025, 3, 1, 12, tzinfo=UTC)
+    mine_2023_row.api_updated_at = dt.datetime(2025, 3, 1, 12, tzinfo=UTC)
     session.commit()
     assert get("filter[updated_since]=2025-03-01T12:00:00Z") == [str(mine_2023.id)]
     assert get("filter[updated_since]=2025-03-01T12:00:01Z") == []
@@ -1097,7 +1108,7 @@ def test_v3_filters(client, session, lp, scene):
 
 def test_v1_and_v2_filters(client, session, lp, scene):
     mine_2023 = stored(session, str(scene.mine[1].id))
-    mine_2023.updated_at = dt.datetime(2025, 3, 1, 12, tzinfo=UTC)
+    mine_2023.api_updated_at = dt.datetime(2025, 3, 1, 12, tzinfo=UTC)
     session.commit()
     for version in ("v1", "v2"):
         url = f"/api/{version}/participant-declarations"
@@ -1182,9 +1193,10 @@ def test_a_page_costs_one_query_whatever_its_size(client, session, settings, lp,
 
 
 def test_v3_shape(client, session, lp):
-    mentor = builders.participant(session, lp.programmes[2024], profile_type=ProfileType.MENTOR)
-    profile = builders.participant(session, lp.programmes[2024], mentor=mentor)
-    session.commit()
+    with clock.travel(SET_UP):
+        mentor = builders.participant(session, lp.programmes[2024], profile_type=ProfileType.MENTOR)
+        profile = builders.participant(session, lp.programmes[2024], mentor=mentor)
+        session.commit()
     response = post(client, lp, profile)
     data = response.json()["data"]
     assert data["type"] == "participant-declaration"

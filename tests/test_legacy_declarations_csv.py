@@ -6,9 +6,12 @@ import csv
 import io
 
 import pytest
+import sqlalchemy as sa
 
+from domain import clock
+from storage.models import ParticipantDeclaration
 from tests import builders
-from tests.test_declarations_api import make_provider, post
+from tests.test_declarations_api import NOW, SET_UP, make_provider, post
 
 V1_COLUMNS = [
     "id",
@@ -61,22 +64,25 @@ def test_every_declaration_with_the_originals_columns(client, session, settings,
 
 @pytest.mark.parametrize("version", ["v1", "v2"])
 def test_filters_apply_and_nothing_gives_an_empty_body(client, session, settings, version):
-    lp = make_provider(session, settings.secret_key)
-    first, second = (builders.participant(session, lp.programmes[2024]) for _ in range(2))
-    session.commit()
+    with clock.travel(SET_UP):
+        lp = make_provider(session, settings.secret_key)
+        first, second = (builders.participant(session, lp.programmes[2024]) for _ in range(2))
+        session.commit()
     for profile in (first, second):
         assert post(client, lp, profile, version=version).status_code == 200
 
     one = export(client, lp, version, f"?filter[participant_id]={first.teacher_id}")
     assert [row["participant_id"] for row in csv.DictReader(io.StringIO(one.text))] == [str(first.teacher_id)]
-    newest = max(
-        item["attributes"]["updated_at"]
-        for item in client.get(f"/api/{version}/participant-declarations", headers=lp.headers()).json()[
-            "data"
-        ]
-    )
-    # updated_since is strict in v1 and v2: nothing changed after the newest change.
-    later = export(client, lp, version, f"?filter[updated_since]={newest}")
+    listed = client.get(f"/api/{version}/participant-declarations", headers=lp.headers()).json()["data"]
+    assert {item["attributes"]["updated_at"] for item in listed} == {NOW}
+    # updated_since is strict in v1 and v2. Both were stamped at NOW, in commit order: the
+    # first at the instant itself, which is left out, the second a microsecond after it.
+    second = session.scalars(
+        sa.select(ParticipantDeclaration.id).order_by(ParticipantDeclaration.api_updated_at.desc()).limit(1)
+    ).one()
+    at_now = export(client, lp, version, f"?filter[updated_since]={NOW}")
+    assert [row["id"] for row in csv.DictReader(io.StringIO(at_now.text))] == [str(second)]
+    later = export(client, lp, version, "?filter[updated_since]=2024-11-15T12:00:01Z")
     assert (later.status_code, later.content) == (200, b"")
     nobody = export(client, lp, version, "?filter[participant_id]=not-an-id")
     assert (nobody.status_code, nobody.content) == (200, b"")

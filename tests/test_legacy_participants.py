@@ -14,6 +14,7 @@ import uuid
 import pytest
 from sqlalchemy.orm import Session
 
+from domain import clock
 from domain.clock import UTC
 from storage.enums import (
     ChallengeReason,
@@ -266,8 +267,9 @@ def test_updated_since_is_inclusive_and_orders_by_change(client, session, settin
     }
     # Change the first person later than the second.
     later = dt.datetime.now(UTC) + dt.timedelta(seconds=5)
-    session.get(Teacher, first.teacher_id).updated_at = later
-    session.commit()
+    with clock.travel(later):
+        session.get(Teacher, first.teacher_id).full_name = "Changed Name"
+        session.commit()
     since = later.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     _, changed = get_json(client, w, f"{base}?filter[updated_since]={since}")

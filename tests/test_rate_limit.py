@@ -1,4 +1,6 @@
-"""The per-token limit: 429 past the limit, shared by every worker process, in Redis or the database."""
+"""The per-token limit: 429 past the limit, shared by every worker process, in Redis or the database.
+
+The headers and the 429's body are proved in test_http_conveniences.py."""
 
 from __future__ import annotations
 
@@ -53,9 +55,10 @@ def test_requests_past_the_limit_get_429_across_workers(settings, token, store):
         other_token = a.get("/api/v3/statements", headers={"Authorization": "Bearer someone-else"})
     assert statuses == [200, 200, 200]
     assert throttled.status_code == 429
-    assert throttled.text == "Retry later\n"
-    assert throttled.headers["content-type"] == "text/plain"
+    assert throttled.json()["errors"][0]["title"] == "Too many requests"
+    assert throttled.headers["content-type"] == "application/vnd.api+json"
     assert 1 <= int(throttled.headers["retry-after"]) <= limited.rate_limit_window_seconds
+    assert throttled.headers["ratelimit-remaining"] == "0"
     assert also_throttled.status_code == 429
     assert other_token.status_code == 401  # another key has its own allowance
 

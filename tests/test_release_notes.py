@@ -422,6 +422,38 @@ def test_response_property_becoming_optional_is_breaking() -> None:
     assert change.breaking and change.message == "may now be absent"
 
 
+def test_a_plain_text_error_body_may_become_structured_but_nothing_else_may_change_media() -> None:
+    responses = "paths./api/v3/participants/ecf.get.responses"
+    text = {"text/plain": {"schema": {"type": "string"}}}
+    json_body = {"application/vnd.api+json": {"schema": {"type": "object"}}}
+
+    def with_bodies(error: dict[str, Any], ok: dict[str, Any]) -> Any:
+        def apply(s: dict[str, Any]) -> None:
+            at(s, responses)["429"] = {"description": "slow down", "content": copy.deepcopy(error)}
+            at(s, responses)["200"] = {"description": "a page", "content": copy.deepcopy(ok)}
+
+        return apply
+
+    # The 429's "Retry later" text became a JSON error: the status still says it all.
+    replaced = diff(with_bodies(json_body, json_body), before=with_bodies(text, json_body))
+    removed = one(replaced, Kind.MEDIA_TYPE_REMOVED)
+    assert not removed.breaking and removed.location == f"GET {LIST} → 429"
+    assert "of an error replaced by `application/vnd.api+json`" in removed.message
+    assert not any(change.breaking for change in replaced)
+    # A JSON error body is parsed by clients (errors[].title): taking it away still breaks them.
+    assert one(
+        diff(with_bodies(text, json_body), before=with_bodies(json_body, json_body)), Kind.MEDIA_TYPE_REMOVED
+    ).breaking
+    # Plain text simply dropped from an error, with nothing in its place, is breaking as before.
+    assert one(
+        diff(with_bodies({}, json_body), before=with_bodies(text, json_body)), Kind.MEDIA_TYPE_REMOVED
+    ).breaking
+    # And a success's plain text is a body clients read.
+    assert one(
+        diff(with_bodies(text, json_body), before=with_bodies(text, text)), Kind.MEDIA_TYPE_REMOVED
+    ).breaking
+
+
 def test_status_codes_added_and_removed() -> None:
     responses = "paths./api/v3/participants/ecf.get.responses"
     added = diff(lambda s: at(s, responses).update({"429": {"description": "slow down"}}))

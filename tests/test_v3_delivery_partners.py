@@ -20,15 +20,21 @@ NOT_FOUND = {"error": "Resource not Found"}
 
 @pytest.fixture
 def scene(session, settings):
-    provider, token = provider_with_token(session, settings.secret_key)
-    rival, rival_token = provider_with_token(session, settings.secret_key, name="Teach First")
-    session.commit()
+    # Set up before the tests' dates: change stamps never go back in time (domain.sync), so
+    # statements committed at the real now would put every later stamp after it.
+    with clock.travel(at(2021, 1, 1)):
+        provider, token = provider_with_token(session, settings.secret_key)
+        rival, rival_token = provider_with_token(session, settings.secret_key, name="Teach First")
+        session.commit()
     return {"provider": provider, "token": token, "rival": rival, "rival_token": rival_token}
 
 
 def partner_on(session, day, provider, years, name=None) -> DeliveryPartner:  # type: ignore[no-untyped-def]
+    """A partner created (and committed: change stamps are taken at commit) on ``day``."""
     with clock.travel(day):
-        return builders.delivery_partner(session, provider, years=years, name=name)
+        partner = builders.delivery_partner(session, provider, years=years, name=name)
+        session.commit()
+        return partner
 
 
 def test_needs_a_providers_token(client, scene):
@@ -40,14 +46,15 @@ def test_needs_a_providers_token(client, scene):
 def test_delivery_partner_shape(client, session, scene):
     partner = partner_on(session, at(2024, 3, 4), scene["provider"], (2025, 2023, 2021), name="Northern DP")
     # The rival's relationships with the same partner are not this provider's cohorts.
-    session.add(
-        ProviderRelationship(
-            lead_provider_id=scene["rival"].id,
-            delivery_partner_id=partner.id,
-            cohort_id=builders.cohort(session, 2024).id,
+    with clock.travel(at(2024, 3, 4)):
+        session.add(
+            ProviderRelationship(
+                lead_provider_id=scene["rival"].id,
+                delivery_partner_id=partner.id,
+                cohort_id=builders.cohort(session, 2024).id,
+            )
         )
-    )
-    session.commit()
+        session.commit()
     status, body = get(client, scene["token"], f"{URL}/{partner.id}")
     assert status == 200
     assert body == {

@@ -19,7 +19,8 @@ Policy (the long form, with the reasons, is docs/versioning.md):
 - became nullable: breaking in responses; became not nullable: breaking in requests
 - enumeration value added: non-breaking; value removed: breaking, in requests and responses
 - enumeration introduced: breaking in requests; dropped: breaking in responses
-- media type added: non-breaking; removed: breaking
+- media type added: non-breaking; removed: breaking, except that an error response (4xx/5xx)
+  whose plain-text body is replaced by another media type is non-breaking
 - status code added: non-breaking; removed: breaking for 2xx/3xx only
 - security scheme added: non-breaking; removed or changed: breaking
 - authentication requirement added or removed: breaking; another way offered: non-breaking
@@ -285,6 +286,10 @@ def _merge_union(flat: _Flat, variants: list[_Flat]) -> None:
     flat.required |= set.intersection(*(v.required for v in variants))
 
 
+def _plain_text(media: str) -> bool:
+    return media.split(";", 1)[0].strip().lower() == "text/plain"
+
+
 def _key(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
@@ -545,12 +550,20 @@ class _Differ:
             else:
                 before, after = _deref(self.old, old[code]), _deref(self.new, new[code])
                 if isinstance(before, Mapping) and isinstance(after, Mapping):
-                    self._content(where, before.get("content"), after.get("content"), Side.RESPONSE)
+                    error = code[:1] in ("4", "5")
+                    self._content(where, before.get("content"), after.get("content"), Side.RESPONSE, error)
 
-    def _content(self, where: str, old: Any, new: Any, side: Side) -> None:
+    def _content(self, where: str, old: Any, new: Any, side: Side, error: bool = False) -> None:
         old = dict(old or {})
         new = dict(new or {})
         for media in sorted(old.keys() - new.keys()):
+            if error and _plain_text(media) and new.keys() - old.keys():
+                # A plain-text error body promises a client nothing to parse: the status code
+                # (and headers such as Retry-After) carry the meaning, so it may become structured.
+                replaced = _show(sorted(new.keys() - old.keys()))
+                message = f"media type `{media}` of an error replaced by {replaced}"
+                self.add(Kind.MEDIA_TYPE_REMOVED, False, where, message, side)
+                continue
             self.add(Kind.MEDIA_TYPE_REMOVED, True, where, f"media type `{media}` removed", side)
         for media in sorted(new.keys() - old.keys()):
             self.add(Kind.MEDIA_TYPE_ADDED, False, where, f"new media type `{media}`", side)

@@ -15,7 +15,7 @@ from typing import Any
 from flask import Response
 from sqlalchemy.orm import Session
 
-from domain import participant_actions
+from domain import participant_actions, sync
 from handlers import params
 from handlers.context import caller, db
 from handlers.csv_export import csv_response
@@ -129,6 +129,7 @@ def _act(token_info: dict[str, Any], action: Action) -> Response:
     commit so that a change is never kept without the provider being shown it."""
     session, provider = db(), caller(token_info)
     profile = action(session, provider)
+    sync.stamp_now(session)  # so the record shows the updated_at the commit keeps
     record = next(
         (
             record

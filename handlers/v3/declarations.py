@@ -9,6 +9,7 @@ from typing import Any
 from flask import Response
 
 from domain import declarations as rules
+from domain import sync
 from handlers import params
 from handlers.context import caller, db
 from handlers.errors import NotFound
@@ -106,6 +107,7 @@ def _commit_and_show(
     provider: uuid.UUID, declaration_id: uuid.UUID, visibility: Visibility, serialize: Serializer
 ) -> Response:
     session = db()
+    sync.stamp_now(session)  # so the declaration shows the updated_at the commit keeps
     view = queries.find_declaration(session, provider, declaration_id, visibility)
     assert view is not None  # a provider always sees its own declarations
     response = jsonapi({"data": serialize(view)})

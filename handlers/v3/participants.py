@@ -9,7 +9,7 @@ from typing import Any
 from flask import Response
 from sqlalchemy.orm import Session
 
-from domain import participant_actions
+from domain import participant_actions, sync
 from handlers import params
 from handlers.context import caller, db
 from handlers.errors import NotFound
@@ -112,7 +112,9 @@ def change_participant_schedule(token_info: dict[str, Any], id_: str, body: Any)
 
 def _changed(session: Session, provider: uuid.UUID, profile: ParticipantProfile) -> Response:
     """The participant as it now stands, read before the one commit so that a change is
-    never kept without the provider being shown it."""
+    never kept without the provider being shown it (stamped first, so it shows the
+    ``updated_at`` the commit keeps)."""
+    sync.stamp_now(session)
     view = queries.find_participant(session, provider, profile.teacher_id)
     if view is None:
         session.rollback()

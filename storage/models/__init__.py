@@ -1,7 +1,9 @@
 """The whole storage model, importable from one place."""
 
+from .accounts import LeadProviderUser, NominationToken, SignInLinkRequest, SignInToken, User, UserSession
 from .base import Base, UTCDateTime
 from .declarations import DeclarationStateChange, ParticipantDeclaration
+from .emails import OutboxEmail
 from .finance import (
     CallOffContract,
     MentorCallOffContract,
@@ -10,7 +12,7 @@ from .finance import (
     StatementAdjustment,
     StatementLineItem,
 )
-from .operations import RateLimitCounter
+from .operations import IdempotencyKey, RateLimitCounter
 from .participants import (
     InductionRecord,
     ParticipantEligibility,
@@ -22,6 +24,7 @@ from .participants import (
     ParticipantValidationData,
     Teacher,
 )
+from .partnership_uploads import PartnershipUpload
 from .providers import ApiToken, DeliveryPartner, LeadProvider, ProviderRelationship, lead_provider_cohorts
 from .reference import Cohort, Milestone, Schedule
 from .schools import (
@@ -33,8 +36,10 @@ from .schools import (
     School,
     SchoolCohort,
 )
+from .sync import ApiSyncClock
 
 __all__ = [
+    "ApiSyncClock",
     "ApiToken",
     "AppropriateBody",
     "Base",
@@ -42,12 +47,16 @@ __all__ = [
     "Cohort",
     "DeclarationStateChange",
     "DeliveryPartner",
+    "IdempotencyKey",
     "InductionProgramme",
     "InductionRecord",
     "InductionTutor",
     "LeadProvider",
+    "LeadProviderUser",
     "MentorCallOffContract",
     "Milestone",
+    "NominationToken",
+    "OutboxEmail",
     "ParticipantBand",
     "ParticipantDeclaration",
     "ParticipantEligibility",
@@ -58,16 +67,21 @@ __all__ = [
     "ParticipantProfileState",
     "ParticipantValidationData",
     "Partnership",
+    "PartnershipUpload",
     "ProviderRelationship",
     "PupilPremium",
     "RateLimitCounter",
     "Schedule",
     "School",
     "SchoolCohort",
+    "SignInLinkRequest",
+    "SignInToken",
     "Statement",
     "StatementAdjustment",
     "StatementLineItem",
     "Teacher",
     "UTCDateTime",
+    "User",
+    "UserSession",
     "lead_provider_cohorts",
 ]

@@ -72,7 +72,23 @@ class UUIDPrimaryKey:
 
 
 class Timestamps:
-    """``created_at``/``updated_at`` stamped from the one clock, so time travel applies."""
+    """``created_at``/``updated_at`` stamped from the one clock, so time travel applies.
+
+    ``updated_at`` moves on any change to the row; the API shows ``api_updated_at`` instead.
+    """
 
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now, nullable=False)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=now, onupdate=now, nullable=False)
+
+
+def api_stamp() -> Mapped[dt.datetime]:
+    """An API resource's change stamp: what it shows as ``updated_at`` and what
+    ``filter[updated_since]`` compares. Moved only by ``domain.sync`` at commit, when a field
+    the resource shows changes; the default is provisional (the commit replaces it)."""
+    return mapped_column(UTCDateTime(), default=now, nullable=False, index=True)
+
+
+class ApiStamped:
+    """A table that backs one API resource: its rows carry that resource's ``api_updated_at``."""
+
+    api_updated_at: Mapped[dt.datetime] = api_stamp()

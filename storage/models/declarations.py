@@ -10,13 +10,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.enums import BLOCKING_STATES, CourseIdentifier, DeclarationState, DeclarationType, EvidenceHeld
 
-from .base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, enum_column
+from .base import ApiStamped, Base, Timestamps, UTCDateTime, UUIDPrimaryKey, enum_column
 from .participants import ParticipantProfile
 
 _BLOCKING = ", ".join(f"'{s.value}'" for s in BLOCKING_STATES)
 
 
-class ParticipantDeclaration(UUIDPrimaryKey, Timestamps, Base):
+class ParticipantDeclaration(UUIDPrimaryKey, Timestamps, ApiStamped, Base):
     """One declared milestone for one training record."""
 
     __tablename__ = "participant_declarations"
@@ -63,7 +63,6 @@ class ParticipantDeclaration(UUIDPrimaryKey, Timestamps, Base):
         ),
         sa.Index("ix_participant_declarations_profile", "participant_profile_id"),
         sa.Index("ix_participant_declarations_provider_created", "lead_provider_id", "created_at"),
-        sa.Index("ix_participant_declarations_updated_at", "updated_at"),
         sa.CheckConstraint(
             "(course_identifier = 'ecf-mentor') OR mentor_teacher_id IS NULL OR mentor_teacher_id <> teacher_id",
             name="mentor_not_self",

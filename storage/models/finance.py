@@ -11,14 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.enums import LineItemState, StatementStatus
 
-from .base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, enum_column
+from .base import ApiStamped, Base, Timestamps, UTCDateTime, UUIDPrimaryKey, enum_column
 from .providers import LeadProvider
 from .reference import Cohort
 
 Money = sa.Numeric(12, 2)
 
 
-class Statement(UUIDPrimaryKey, Timestamps, Base):
+class Statement(UUIDPrimaryKey, Timestamps, ApiStamped, Base):
     """A monthly payment statement for one provider and cohort.
 
     ``deadline_date`` is what the API calls ``cut_off_date``; only ``output_fee``
@@ -47,7 +47,6 @@ class Statement(UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (
         sa.UniqueConstraint("lead_provider_id", "cohort_id", "name"),
         sa.Index("ix_statements_provider_payment_date", "lead_provider_id", "payment_date"),
-        sa.Index("ix_statements_updated_at", "updated_at"),
         sa.CheckConstraint("(status = 'paid') = (marked_as_paid_at IS NOT NULL)", name="paid_has_timestamp"),
     )
 

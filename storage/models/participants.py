@@ -23,26 +23,31 @@ from storage.enums import (
     TrainingStatus,
 )
 
-from .base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, enum_column, new_uuid
+from .base import ApiStamped, Base, Timestamps, UTCDateTime, UUIDPrimaryKey, api_stamp, enum_column, new_uuid
 from .providers import LeadProvider
 from .reference import Schedule
 from .schools import AppropriateBody, InductionProgramme, SchoolCohort
 
 
-class Teacher(UUIDPrimaryKey, Timestamps, Base):
-    """A person. ``id`` is the API's ``participant_id``; the same TRN means the same person."""
+class Teacher(UUIDPrimaryKey, Timestamps, ApiStamped, Base):
+    """A person. ``id`` is the API's ``participant_id``; the same TRN means the same person.
+
+    A person backs three API resources, each with its own change stamp: the participant
+    (``api_updated_at``), their transfers and, as someone else's mentor, the unfunded mentor.
+    """
 
     __tablename__ = "teachers"
 
     full_name: Mapped[str] = mapped_column(sa.String(255))
     trn: Mapped[str | None] = mapped_column(sa.String(7), index=True)
+    transfers_api_updated_at: Mapped[dt.datetime] = api_stamp()
+    unfunded_mentor_api_updated_at: Mapped[dt.datetime] = api_stamp()
 
     identities: Mapped[list[ParticipantIdentity]] = relationship(back_populates="teacher")
     profiles: Mapped[list[ParticipantProfile]] = relationship(back_populates="teacher")
 
     __table_args__ = (
         sa.Index("ix_teachers_created_at", "created_at"),
-        sa.Index("ix_teachers_updated_at", "updated_at"),
         sa.CheckConstraint("trn IS NULL OR length(trn) = 7", name="trn_seven_digits"),
     )
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.enums import TokenScope
 
-from .base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, enum_column
+from .base import ApiStamped, Base, Timestamps, UTCDateTime, UUIDPrimaryKey, enum_column
 from .reference import Cohort
 
 lead_provider_cohorts = sa.Table(
@@ -39,7 +39,7 @@ class LeadProvider(UUIDPrimaryKey, Timestamps, Base):
         return f"<LeadProvider {self.name!r}>"
 
 
-class DeliveryPartner(UUIDPrimaryKey, Timestamps, Base):
+class DeliveryPartner(UUIDPrimaryKey, Timestamps, ApiStamped, Base):
     """An organisation delivering training for lead providers."""
 
     __tablename__ = "delivery_partners"
@@ -47,10 +47,7 @@ class DeliveryPartner(UUIDPrimaryKey, Timestamps, Base):
     name: Mapped[str] = mapped_column(sa.String(255), index=True)
     discarded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
-    __table_args__ = (
-        sa.Index("ix_delivery_partners_created_at", "created_at"),
-        sa.Index("ix_delivery_partners_updated_at", "updated_at"),
-    )
+    __table_args__ = (sa.Index("ix_delivery_partners_created_at", "created_at"),)
 
 
 class ProviderRelationship(UUIDPrimaryKey, Timestamps, Base):

@@ -4,24 +4,38 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.enums import AppropriateBodyType, ChallengeReason, InductionProgrammeChoice, TrainingProgramme
 
-from .base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, enum_column
+from .base import ApiStamped, Base, Timestamps, UTCDateTime, UUIDPrimaryKey, enum_column
 from .providers import DeliveryPartner, LeadProvider
 from .reference import Cohort
 
+if TYPE_CHECKING:
+    from .accounts import User
+
 
 class InductionTutor(UUIDPrimaryKey, Timestamps, Base):
-    """The school user who registers participants; one person may serve several schools."""
+    """The school user who registers participants; one person may serve several schools
+    (each school names one tutor: ``schools.induction_tutor_id``).
+
+    This is the induction tutor profile of a ``users`` row. ``full_name`` and ``email`` are
+    the ones the API shows; ``domain.accounts`` keeps them equal to the user's. ``user_id`` is
+    empty only for tutors recorded before accounts existed (older sandbox data); such a tutor
+    gets their account when they first ask for a sign-in link.
+    """
 
     __tablename__ = "induction_tutors"
 
     full_name: Mapped[str] = mapped_column(sa.String(255))
     email: Mapped[str] = mapped_column(sa.String(320), unique=True)
+    user_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+
+    user: Mapped[User | None] = relationship()
 
 
 class AppropriateBody(UUIDPrimaryKey, Timestamps, Base):
@@ -35,7 +49,7 @@ class AppropriateBody(UUIDPrimaryKey, Timestamps, Base):
     )
 
 
-class School(UUIDPrimaryKey, Timestamps, Base):
+class School(UUIDPrimaryKey, Timestamps, ApiStamped, Base):
     """An establishment as GIAS describes it; eligibility rules live in ``domain.schools``."""
 
     __tablename__ = "schools"
@@ -67,10 +81,7 @@ class School(UUIDPrimaryKey, Timestamps, Base):
 
     induction_tutor: Mapped[InductionTutor | None] = relationship()
 
-    __table_args__ = (
-        sa.Index("ix_schools_created_at", "created_at"),
-        sa.Index("ix_schools_updated_at", "updated_at"),
-    )
+    __table_args__ = (sa.Index("ix_schools_created_at", "created_at"),)
 
 
 class PupilPremium(UUIDPrimaryKey, Timestamps, Base):
@@ -86,7 +97,7 @@ class PupilPremium(UUIDPrimaryKey, Timestamps, Base):
     __table_args__ = (sa.UniqueConstraint("school_id", "start_year"),)
 
 
-class SchoolCohort(UUIDPrimaryKey, Timestamps, Base):
+class SchoolCohort(UUIDPrimaryKey, Timestamps, ApiStamped, Base):
     """A school's choices for one cohort."""
 
     __tablename__ = "school_cohorts"
@@ -109,13 +120,10 @@ class SchoolCohort(UUIDPrimaryKey, Timestamps, Base):
         foreign_keys=[default_induction_programme_id], post_update=True
     )
 
-    __table_args__ = (
-        sa.UniqueConstraint("school_id", "cohort_id"),
-        sa.Index("ix_school_cohorts_updated_at", "updated_at"),
-    )
+    __table_args__ = (sa.UniqueConstraint("school_id", "cohort_id"),)
 
 
-class Partnership(UUIDPrimaryKey, Timestamps, Base):
+class Partnership(UUIDPrimaryKey, Timestamps, ApiStamped, Base):
     """School × lead provider × delivery partner × cohort.
 
     ``relationship`` marks the implicit partnership created when a transferring
@@ -147,7 +155,6 @@ class Partnership(UUIDPrimaryKey, Timestamps, Base):
         sa.UniqueConstraint("school_id", "lead_provider_id", "delivery_partner_id", "cohort_id"),
         sa.Index("ix_partnerships_provider_cohort", "lead_provider_id", "cohort_id"),
         sa.Index("ix_partnerships_created_at", "created_at"),
-        sa.Index("ix_partnerships_updated_at", "updated_at"),
         sa.CheckConstraint(
             "(challenge_reason IS NULL) = (challenged_at IS NULL)", name="challenge_fields_together"
         ),

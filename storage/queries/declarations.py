@@ -178,7 +178,7 @@ def _views_query(lead_provider_id: uuid.UUID, visibility: Visibility) -> sa.Sele
             declaration.pupil_premium_uplift,
             declaration.sparsity_uplift,
             declaration.created_at,
-            declaration.updated_at,
+            declaration.api_updated_at,
         )
         .join(LeadProvider, LeadProvider.id == declaration.lead_provider_id)
         .where(visible_to(lead_provider_id, visibility))
@@ -205,7 +205,7 @@ def _view(row: sa.Row) -> DeclarationView:
         pupil_premium_uplift=row.pupil_premium_uplift,
         sparsity_uplift=row.sparsity_uplift,
         created_at=row.created_at,
-        updated_at=row.updated_at,
+        updated_at=row.api_updated_at,
     )
 
 
@@ -253,9 +253,9 @@ def _filtered(lead_provider_id: uuid.UUID, visibility: Visibility, filters: Decl
         query = query.where(declaration.delivery_partner_id.in_(filters.delivery_partner_ids))
     if filters.updated_since is not None:
         query = query.where(
-            declaration.updated_at > filters.updated_since
+            declaration.api_updated_at > filters.updated_since
             if filters.updated_since_strict
-            else declaration.updated_at >= filters.updated_since
+            else declaration.api_updated_at >= filters.updated_since
         )
     return query.order_by(declaration.created_at, declaration.id)
 

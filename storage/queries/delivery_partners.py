@@ -15,7 +15,7 @@ from storage.models import Cohort, DeliveryPartner, ProviderRelationship
 
 SORTABLE: dict[str, Any] = {
     "created_at": DeliveryPartner.created_at,
-    "updated_at": DeliveryPartner.updated_at,
+    "updated_at": DeliveryPartner.api_updated_at,
 }
 
 

@@ -47,7 +47,6 @@ from storage.models import (
     School,
     SchoolCohort,
     Teacher,
-    UTCDateTime,
 )
 
 
@@ -171,58 +170,6 @@ def latest_records(lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID]
     return sa.select(ranked_sq.c.record_id, ranked_sq.c.profile_id).where(ranked_sq.c.position == 1)
 
 
-def person_updated_at(teacher_ids: sa.Select | None = None) -> sa.Subquery:
-    """``(teacher_id, updated_at)``: when anything the participant resource shows last changed.
-
-    There is no ``api_updated_at`` column yet, so the person's change time is computed:
-    the newest of the person row, their identities, every training record, its induction
-    records, the provider actions logged against it, its eligibility verdict and
-    validation data, the person's id changes, and the partnerships their induction
-    records sit under (a new delivery partner changes what an enrolment shows). It is
-    one expression, used both by ``filter[updated_since]`` and for the ``updated_at``
-    shown, so a poller never misses a change it could see. ``teacher_ids`` (a select of
-    ids) narrows the work.
-    """
-    parts = [
-        sa.select(Teacher.id.label("teacher_id"), Teacher.updated_at.label("changed_at")),
-        sa.select(ParticipantIdentity.teacher_id, ParticipantIdentity.updated_at),
-        sa.select(ParticipantProfile.teacher_id, ParticipantProfile.updated_at),
-        sa.select(ParticipantProfile.teacher_id, InductionRecord.updated_at).join(
-            InductionRecord, InductionRecord.participant_profile_id == ParticipantProfile.id
-        ),
-        sa.select(ParticipantProfile.teacher_id, ParticipantProfileState.created_at).join(
-            ParticipantProfileState, ParticipantProfileState.participant_profile_id == ParticipantProfile.id
-        ),
-        sa.select(ParticipantProfile.teacher_id, ParticipantEligibility.updated_at).join(
-            ParticipantEligibility, ParticipantEligibility.participant_profile_id == ParticipantProfile.id
-        ),
-        sa.select(ParticipantProfile.teacher_id, ParticipantValidationData.updated_at).join(
-            ParticipantValidationData,
-            ParticipantValidationData.participant_profile_id == ParticipantProfile.id,
-        ),
-        sa.select(ParticipantIdChange.teacher_id, ParticipantIdChange.created_at),
-        sa.select(ParticipantProfile.teacher_id, Partnership.updated_at)
-        .join(InductionRecord, InductionRecord.participant_profile_id == ParticipantProfile.id)
-        .join(InductionProgramme, InductionProgramme.id == InductionRecord.induction_programme_id)
-        .join(Partnership, Partnership.id == InductionProgramme.partnership_id),
-    ]
-    if teacher_ids is not None:
-        narrowed = []
-        for part in parts:
-            teacher_column = part.selected_columns[0]
-            narrowed.append(part.where(teacher_column.in_(teacher_ids)))
-        parts = narrowed
-    changes = sa.union_all(*parts).subquery("changes")
-    return (
-        sa.select(
-            changes.c.teacher_id,
-            sa.type_coerce(sa.func.max(changes.c.changed_at), UTCDateTime()).label("updated_at"),
-        )
-        .group_by(changes.c.teacher_id)
-        .subquery("person_updated")
-    )
-
-
 # Reads ------------------------------------------------------------------------------
 
 
@@ -238,7 +185,7 @@ def list_participants(
     """One page of the people the provider sees.
 
     ``sort`` is ``(field, descending)`` pairs over ``created_at`` (the person's
-    registration) and ``updated_at`` (the computed change time); the person's creation
+    registration) and ``updated_at`` (their change stamp, see ``domain.sync``); the person's creation
     then id always follow, so pages never overlap. ``filter[cohort]`` (default: cohorts
     from ``earliest_default_cohort``) and ``filter[training_status]`` apply to the
     cohort of a visible record's schedule and to that record's training status.
@@ -330,30 +277,19 @@ def _page(
     if filters.training_status is not None:
         enrolments = enrolments.where(enrolment_columns.training_status == filters.training_status)
     matching = enrolments.with_only_columns(enrolment_columns.teacher_id).distinct().cte("matching")
-    candidates = sa.select(Teacher.id, Teacher.created_at).join(matching, matching.c.teacher_id == Teacher.id)
+    query = sa.select(
+        Teacher.id, Teacher.full_name, Teacher.trn, Teacher.created_at, Teacher.api_updated_at
+    ).join(matching, matching.c.teacher_id == Teacher.id)
     if filters.from_participant_id is not None:
-        candidates = candidates.where(
+        query = query.where(
             sa.exists().where(
                 ParticipantIdChange.teacher_id == Teacher.id,
                 ParticipantIdChange.from_participant_id == filters.from_participant_id,
             )
         )
-    if filters.updated_since is None and all(name == "created_at" for name, _ in sort):
-        # The change time is needed only for the page: cut the page first, so a full
-        # sync costs the same per page however many people the provider has.
-        cut = candidates.order_by(*_order(sort, Teacher.created_at), Teacher.created_at, Teacher.id)
-        candidates = cut.limit(limit).offset(offset)
-        offset = 0  # already applied
-    chosen = candidates.subquery("chosen")
-    updated = person_updated_at(sa.select(chosen.c.id))
-    query = (
-        sa.select(Teacher.id, Teacher.full_name, Teacher.trn, Teacher.created_at, updated.c.updated_at)
-        .join(chosen, chosen.c.id == Teacher.id)
-        .join(updated, updated.c.teacher_id == Teacher.id)
-    )
     if filters.updated_since is not None:
-        query = query.where(updated.c.updated_at >= filters.updated_since)
-    columns = {"created_at": Teacher.created_at, "updated_at": updated.c.updated_at}
+        query = query.where(Teacher.api_updated_at >= filters.updated_since)
+    columns = {"created_at": Teacher.created_at, "updated_at": Teacher.api_updated_at}
     order = [_direction(columns[name], descending) for name, descending in sort]
     query = query.order_by(*order, Teacher.created_at, Teacher.id).limit(limit).offset(offset)
     people = session.execute(query).all()
@@ -382,7 +318,7 @@ def _page(
             full_name=row.full_name,
             trn=row.trn,
             created_at=row.created_at,
-            updated_at=row.updated_at,
+            updated_at=row.api_updated_at,
             enrolments=tuple(enrolments_by_person.get(row.id, ())),
             id_changes=tuple(changes_by_person.get(row.id, ())),
         )
@@ -392,11 +328,6 @@ def _page(
 
 def _direction(column: sa.ColumnElement, descending: bool) -> sa.ColumnElement:
     return column.desc() if descending else column.asc()
-
-
-def _order(sort: Sequence[tuple[str, bool]], created_at: sa.ColumnElement) -> list[sa.ColumnElement]:
-    """Order terms for a sort made only of ``created_at`` fields."""
-    return [_direction(created_at, descending) for _, descending in sort]
 
 
 def _enrolments(
@@ -548,7 +479,7 @@ def list_training_records(
     """One page of visible training records, a person with two records giving two rows.
 
     Ordered by the person's registration (then the record's), or by the person's change
-    time when ``filters.updated_since`` is given, as the original's flat list was.
+    stamp when ``filters.updated_since`` is given, as the original's flat list was.
     ``filter[cohort]`` (default: from ``earliest_default_cohort``) applies to each record's
     schedule cohort.
     """
@@ -591,14 +522,14 @@ def records_of_person(
 def _record_rows(
     lead_provider_id: uuid.UUID, filters: ParticipantFilters, teacher_ids: Sequence[uuid.UUID] | None = None
 ) -> sa.Select:
-    """``(teacher_id, profile_id)`` of every matching visible record, in list order."""
+    """``(teacher_id, profile_id, api_updated_at)`` of every matching visible record, in list order."""
     latest = latest_records(lead_provider_id, teacher_ids).subquery("latest")
     records = (
         sa.select(
             ParticipantProfile.teacher_id,
             ParticipantProfile.id.label("profile_id"),
-            ParticipantProfile.created_at.label("record_created_at"),
-            Teacher.created_at.label("person_created_at"),
+            # The stamp shown is the one the filter and order used (the same snapshot).
+            Teacher.api_updated_at,
         )
         .select_from(latest)
         .join(InductionRecord, InductionRecord.id == latest.c.record_id)
@@ -615,19 +546,12 @@ def _record_rows(
         return records.order_by(
             Teacher.created_at, Teacher.id, ParticipantProfile.created_at, ParticipantProfile.id
         )
-    found = records.subquery("records")
-    updated = person_updated_at(sa.select(found.c.teacher_id))
-    return (
-        sa.select(found.c.teacher_id, found.c.profile_id)
-        .join(updated, updated.c.teacher_id == found.c.teacher_id)
-        .where(updated.c.updated_at >= filters.updated_since)
-        .order_by(
-            updated.c.updated_at,
-            found.c.person_created_at,
-            found.c.teacher_id,
-            found.c.record_created_at,
-            found.c.profile_id,
-        )
+    return records.where(Teacher.api_updated_at >= filters.updated_since).order_by(
+        Teacher.api_updated_at,
+        Teacher.created_at,
+        Teacher.id,
+        ParticipantProfile.created_at,
+        ParticipantProfile.id,
     )
 
 
@@ -638,15 +562,9 @@ def _training_records(
     if not rows:
         return []
     teacher_ids = list(dict.fromkeys(row.teacher_id for row in rows))
-    updated = person_updated_at(sa.select(Teacher.id).where(Teacher.id.in_(teacher_ids)))
-    people = {
-        row.id: row
-        for row in session.execute(
-            sa.select(Teacher.id, Teacher.full_name, updated.c.updated_at).join(
-                updated, updated.c.teacher_id == Teacher.id
-            )
-        )
-    }
+    names = dict(
+        session.execute(sa.select(Teacher.id, Teacher.full_name).where(Teacher.id.in_(teacher_ids))).all()
+    )
     records = {
         enrolment.training_record_id: enrolment
         for enrolments in _enrolments(session, lead_provider_id, teacher_ids).values()
@@ -655,11 +573,11 @@ def _training_records(
     return [
         TrainingRecordView(
             participant_id=row.teacher_id,
-            full_name=people[row.teacher_id].full_name,
-            updated_at=people[row.teacher_id].updated_at,
+            full_name=names[row.teacher_id],
+            updated_at=row.api_updated_at,
             enrolment=records[row.profile_id],
         )
         # A record that stopped being visible between the two reads is left out.
         for row in rows
-        if row.profile_id in records and row.teacher_id in people
+        if row.profile_id in records and row.teacher_id in names
     ]

@@ -10,26 +10,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager
 
-from storage.models import Cohort, DeliveryPartner, InductionTutor, Partnership, School
+from storage.models import Cohort, Partnership, School
 
-
-def latest_of(*columns: Any) -> sa.ColumnElement[Any]:
-    """The latest of several timestamps, ignoring NULLs after the first, on any database.
-
-    (``GREATEST`` is PostgreSQL's; SQLite's multi-argument ``MAX`` turns NULL into NULL.)
-    """
-    latest = columns[0]
-    for column in columns[1:]:
-        latest = sa.case((column > latest, column), else_=latest)
-    return latest
-
-
-#: What a partnership shows as ``updated_at``: a change to any of these is a change to it.
-SHOWN_UPDATED_AT = latest_of(
-    Partnership.updated_at, School.updated_at, DeliveryPartner.updated_at, InductionTutor.updated_at
-)
-#: ``sort`` names; ``updated_at`` orders by the value the provider sees.
-SORTABLE: dict[str, Any] = {"created_at": Partnership.created_at, "updated_at": SHOWN_UPDATED_AT}
+#: ``sort`` names; ``updated_at`` orders by the value the provider sees: the partnership's change
+#: stamp, which its school, delivery partner and induction tutor move too (``domain.sync``).
+SORTABLE: dict[str, Any] = {"created_at": Partnership.created_at, "updated_at": Partnership.api_updated_at}
 
 
 def _visible(lead_provider_id: uuid.UUID) -> sa.Select[tuple[Partnership]]:
@@ -70,15 +55,7 @@ def list_partnerships(
     if delivery_partner_ids is not None:
         query = query.where(Partnership.delivery_partner_id.in_(delivery_partner_ids))
     if updated_since is not None:
-        # Inclusive on the shown value; spelt out per column so each index can serve it.
-        query = query.where(
-            sa.or_(
-                Partnership.updated_at >= updated_since,
-                School.updated_at >= updated_since,
-                DeliveryPartner.updated_at >= updated_since,
-                InductionTutor.updated_at >= updated_since,
-            )
-        )
+        query = query.where(Partnership.api_updated_at >= updated_since)
     query = query.order_by(*order_by, Partnership.created_at, Partnership.id)
     return list(session.scalars(query.limit(limit).offset(offset)))
 

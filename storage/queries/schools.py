@@ -13,10 +13,22 @@ from sqlalchemy.orm import Session, aliased
 
 from domain.schools import eligible_clause
 from storage.models import Cohort, Partnership, School, SchoolCohort
-from storage.queries.partnerships import latest_of
 
-#: What a school shows as ``updated_at`` in a cohort: the school or its set-up for the cohort.
-SHOWN_UPDATED_AT = latest_of(School.updated_at, SchoolCohort.updated_at)
+
+def latest_of(*columns: Any) -> sa.ColumnElement[Any]:
+    """The latest of several timestamps, ignoring NULLs after the first, on any database.
+
+    (``GREATEST`` is PostgreSQL's; SQLite's multi-argument ``MAX`` turns NULL into NULL.)
+    """
+    latest = columns[0]
+    for column in columns[1:]:
+        latest = sa.case((column > latest, column), else_=latest)
+    return latest
+
+
+#: What a school shows as ``updated_at`` in a cohort: the newer change stamp of the school and
+#: of its set-up for the cohort (``domain.sync``).
+SHOWN_UPDATED_AT = latest_of(School.api_updated_at, SchoolCohort.api_updated_at)
 #: ``sort`` names for schools (the contract offers ``updated_at`` only).
 SORTABLE: dict[str, Any] = {"updated_at": SHOWN_UPDATED_AT}
 
@@ -82,7 +94,7 @@ def list_schools(
         query = query.where(School.urn == urn)
     if updated_since is not None:
         query = query.where(
-            sa.or_(School.updated_at >= updated_since, SchoolCohort.updated_at >= updated_since)
+            sa.or_(School.api_updated_at >= updated_since, SchoolCohort.api_updated_at >= updated_since)
         )
     query = query.order_by(*order_by, School.created_at, School.id)
     return _rows(session, query.limit(limit).offset(offset))

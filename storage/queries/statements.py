@@ -33,7 +33,7 @@ def list_output_statements(
     else:
         query = query.where(Cohort.start_year.in_(cohort_years))
     if updated_since is not None:
-        query = query.where(Statement.updated_at >= updated_since)
+        query = query.where(Statement.api_updated_at >= updated_since)
     query = query.order_by(Statement.payment_date, Statement.created_at, Statement.id)
     return list(session.scalars(query.limit(limit).offset(offset)))
 

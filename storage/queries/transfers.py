@@ -33,7 +33,6 @@ from storage.models import (
     School,
     SchoolCohort,
     Teacher,
-    UTCDateTime,
 )
 from storage.queries.participants import resolve_participant_ids
 
@@ -94,25 +93,6 @@ def _candidates(lead_provider_id: uuid.UUID) -> sa.Select:
     )
 
 
-def _updated(teacher_ids: sa.Select) -> sa.Subquery:
-    """``(teacher_id, updated_at)``: the newest change to any induction record of the person.
-
-    Everything a transfer shows comes from induction records (a new joiner is a new
-    record, a new leaving date an update), so this one expression both answers
-    ``filter[updated_since]`` and is the ``updated_at`` shown.
-    """
-    return (
-        sa.select(
-            ParticipantProfile.teacher_id,
-            sa.type_coerce(sa.func.max(InductionRecord.updated_at), UTCDateTime()).label("updated_at"),
-        )
-        .join(InductionRecord, InductionRecord.participant_profile_id == ParticipantProfile.id)
-        .where(ParticipantProfile.teacher_id.in_(teacher_ids))
-        .group_by(ParticipantProfile.teacher_id)
-        .subquery("transfers_updated")
-    )
-
-
 def list_transfers(
     session: Session,
     lead_provider_id: uuid.UUID,
@@ -151,16 +131,12 @@ def _page(
     if teacher_ids is not None:
         candidates = candidates.where(ParticipantProfile.teacher_id.in_(teacher_ids))
     matching = candidates.cte("transfer_people")
-    updated = _updated(sa.select(matching.c.teacher_id))
-    query = (
-        sa.select(Teacher.id, updated.c.updated_at)
-        .join(matching, matching.c.teacher_id == Teacher.id)
-        .join(updated, updated.c.teacher_id == Teacher.id)
+    stamp = Teacher.transfers_api_updated_at
+    query = sa.select(Teacher.id, stamp.label("updated_at")).join(
+        matching, matching.c.teacher_id == Teacher.id
     )
     if updated_since is not None:
-        query = query.where(updated.c.updated_at >= updated_since).order_by(
-            updated.c.updated_at, Teacher.created_at, Teacher.id
-        )
+        query = query.where(stamp >= updated_since).order_by(stamp, Teacher.created_at, Teacher.id)
     else:
         query = query.order_by(Teacher.created_at, Teacher.id)
     people = session.execute(query.limit(limit).offset(offset)).all()

@@ -26,7 +26,6 @@ from storage.models import (
     ParticipantProfile,
     ParticipantValidationData,
     Teacher,
-    UTCDateTime,
 )
 from storage.queries.participants import latest_records, resolve_participant_ids
 
@@ -42,66 +41,16 @@ class UnfundedMentorView:
 
 
 def _unfunded_profiles(lead_provider_id: uuid.UUID) -> sa.Select:
-    """``(profile_id, teacher_id, linking_record_id)`` for each mentor record assigned on one
+    """``(profile_id, teacher_id)`` for each mentor record assigned on one
     of the provider's latest records and without a latest record of its own."""
     latest = latest_records(lead_provider_id).cte("provider_latest")
     mentor = aliased(ParticipantProfile, name="mentor_profile")
     return (
-        sa.select(
-            mentor.id.label("profile_id"),
-            mentor.teacher_id,
-            InductionRecord.id.label("linking_record_id"),
-        )
+        sa.select(mentor.id.label("profile_id"), mentor.teacher_id)
         .select_from(latest)
         .join(InductionRecord, InductionRecord.id == latest.c.record_id)
         .join(mentor, mentor.id == InductionRecord.mentor_profile_id)
         .where(mentor.id.not_in(sa.select(latest.c.profile_id)))
-    )
-
-
-def _updated(unfunded: sa.CTE) -> sa.Subquery:
-    """``(teacher_id, updated_at)``: the newest change to what the resource shows or to the
-    link that makes it listed.
-
-    That is the person, their identities, their unfunded mentor records, those records'
-    own induction records (the email comes from the latest one) and validation data, and
-    the provider's induction records that name them as mentor (being linked to another
-    ECT counts as a change, as in the original). One expression serves both
-    ``filter[updated_since]`` and the ``updated_at`` shown.
-    """
-    people = sa.select(unfunded.c.teacher_id)
-    profiles = sa.select(unfunded.c.profile_id)
-    parts = [
-        sa.select(Teacher.id.label("teacher_id"), Teacher.updated_at.label("changed_at")).where(
-            Teacher.id.in_(people)
-        ),
-        sa.select(ParticipantIdentity.teacher_id, ParticipantIdentity.updated_at).where(
-            ParticipantIdentity.teacher_id.in_(people)
-        ),
-        sa.select(ParticipantProfile.teacher_id, ParticipantProfile.updated_at).where(
-            ParticipantProfile.id.in_(profiles)
-        ),
-        sa.select(ParticipantProfile.teacher_id, InductionRecord.updated_at)
-        .join(InductionRecord, InductionRecord.participant_profile_id == ParticipantProfile.id)
-        .where(ParticipantProfile.id.in_(profiles)),
-        sa.select(ParticipantProfile.teacher_id, ParticipantValidationData.updated_at)
-        .join(
-            ParticipantValidationData,
-            ParticipantValidationData.participant_profile_id == ParticipantProfile.id,
-        )
-        .where(ParticipantProfile.id.in_(profiles)),
-        sa.select(unfunded.c.teacher_id, InductionRecord.updated_at).join(
-            InductionRecord, InductionRecord.id == unfunded.c.linking_record_id
-        ),
-    ]
-    changes = sa.union_all(*parts).subquery("mentor_changes")
-    return (
-        sa.select(
-            changes.c.teacher_id,
-            sa.type_coerce(sa.func.max(changes.c.changed_at), UTCDateTime()).label("updated_at"),
-        )
-        .group_by(changes.c.teacher_id)
-        .subquery("mentor_updated")
     )
 
 
@@ -148,13 +97,13 @@ def _page(
     if teacher_ids is not None:
         unfunded_query = unfunded_query.where(unfunded_query.selected_columns.teacher_id.in_(teacher_ids))
     unfunded = unfunded_query.cte("unfunded")
-    updated = _updated(unfunded)
+    stamp = Teacher.unfunded_mentor_api_updated_at
     query = sa.select(
-        Teacher.id, Teacher.full_name, Teacher.trn, Teacher.created_at, updated.c.updated_at
-    ).join(updated, updated.c.teacher_id == Teacher.id)
+        Teacher.id, Teacher.full_name, Teacher.trn, Teacher.created_at, stamp.label("updated_at")
+    ).where(Teacher.id.in_(sa.select(unfunded.c.teacher_id)))
     if updated_since is not None:
-        query = query.where(updated.c.updated_at >= updated_since)
-    columns = {"created_at": Teacher.created_at, "updated_at": updated.c.updated_at}
+        query = query.where(stamp >= updated_since)
+    columns = {"created_at": Teacher.created_at, "updated_at": stamp}
     order = [columns[name].desc() if descending else columns[name].asc() for name, descending in sort]
     people = session.execute(
         query.order_by(*order, Teacher.created_at, Teacher.id).limit(limit).offset(offset)

@@ -17,7 +17,7 @@ def delivery_partner(row: PartnerWithCohorts) -> dict[str, Any]:
         {
             "name": partner.name,
             "created_at": rfc3339(partner.created_at),
-            "updated_at": rfc3339(partner.updated_at),
+            "updated_at": rfc3339(partner.api_updated_at),
             "cohort": [str(year) for year in row.years],
         },
     )

@@ -22,9 +22,6 @@ def with_milliseconds(value: dt.datetime | None) -> str | None:
 def partnership(row: Partnership) -> dict[str, Any]:
     """Needs ``school`` (with ``induction_tutor``), ``cohort`` and ``delivery_partner`` loaded."""
     school, tutor, partner = row.school, row.school.induction_tutor, row.delivery_partner
-    changed = [row.updated_at, school.updated_at, partner.updated_at]
-    if tutor is not None:
-        changed.append(tutor.updated_at)
     return resource(
         row.id,
         "partnership",
@@ -43,6 +40,6 @@ def partnership(row: Partnership) -> dict[str, Any]:
             or school.primary_contact_email
             or school.secondary_contact_email,
             "created_at": rfc3339(row.created_at),
-            "updated_at": rfc3339(max(changed)),
+            "updated_at": rfc3339(row.api_updated_at),
         },
     )

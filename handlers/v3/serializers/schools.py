@@ -22,9 +22,9 @@ PROGRAMME_CHOICE = {
 
 def school(row: SchoolInCohort) -> dict[str, Any]:
     school_cohort = row.school_cohort
-    updated = row.school.updated_at
+    updated = row.school.api_updated_at
     if school_cohort is not None:
-        updated = max(updated, school_cohort.updated_at)
+        updated = max(updated, school_cohort.api_updated_at)
     choice = school_cohort.induction_programme_choice if school_cohort else Choice.NOT_YET_KNOWN
     return resource(
         row.school.id,

@@ -24,6 +24,6 @@ def statement(row: Statement) -> dict[str, Any]:
             "payment_date": row.payment_date.isoformat(),
             "paid": row.status == StatementStatus.PAID,
             "created_at": rfc3339(row.created_at),
-            "updated_at": rfc3339(row.updated_at),
+            "updated_at": rfc3339(row.api_updated_at),
         },
     )
