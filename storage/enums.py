@@ -190,3 +190,12 @@ class AppropriateBodyType(StrEnum):
     LOCAL_AUTHORITY = "local_authority"
     NATIONAL = "national"
     TEACHING_SCHOOL_HUB = "teaching_school_hub"
+
+
+class StaffRole(StrEnum):
+    """What a DfE staff member may do. Finance and admin are separate on purpose: an admin
+    cannot authorise payments unless also finance. A super user manages staff accounts."""
+
+    ADMIN = "admin"
+    FINANCE = "finance"
+    SUPER_USER = "super_user"

@@ -14,7 +14,8 @@ import uuid
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey
+from ..enums import StaffRole
+from .base import Base, Timestamps, UTCDateTime, UUIDPrimaryKey, enum_column
 from .providers import LeadProvider
 from .schools import School
 
@@ -110,5 +111,38 @@ class UserSession(UUIDPrimaryKey, Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime())
     ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    #: When the second factor was checked for this session; staff roles need it.
+    second_factor_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class StaffRoleGrant(UUIDPrimaryKey, Timestamps, Base):
+    """One DfE staff role held by a user. A row per role, so granting and revoking are
+    plain inserts and deletes, and the pair is unique."""
+
+    __tablename__ = "staff_roles"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    role: Mapped[StaffRole] = mapped_column(enum_column(StaffRole, "staff_role"))
+    granted_by_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "role", name="uq_staff_roles_user_role"),)
+
+
+class StaffSecondFactor(UUIDPrimaryKey, Timestamps, Base):
+    """A staff member's authenticator app (TOTP, RFC 6238). The shared secret is stored
+    encrypted with a key derived from the service's secret key, so a copy of the database
+    alone cannot produce codes. ``last_used_step`` refuses a code a second time."""
+
+    __tablename__ = "staff_second_factors"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    sealed_secret: Mapped[str] = mapped_column(sa.Text())
+    enrolled_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    last_used_step: Mapped[int | None] = mapped_column(sa.BigInteger())
+    failed_attempts: Mapped[int] = mapped_column(sa.Integer(), default=0, server_default="0")
 
     user: Mapped[User] = relationship()
