@@ -2,7 +2,16 @@
 
 The digest is keyed with a key derived from ``SECRET_KEY``, so a stolen database
 alone does not let anyone check guesses offline. Lookup is by digest on a unique
-index, which is a constant-time comparison in effect: no plaintext is ever compared.
+index: no plaintext is ever compared, and the digest found is confirmed with
+``hmac.compare_digest``, so timing says nothing about how close a guess was.
+
+The functions web pages and commands call (keep their signatures stable):
+
+- :func:`issue` a new token for a provider (the plaintext is returned once);
+- :func:`revoke` one token, or all of a provider's, at once;
+- :func:`rotate` a provider's tokens: a new token now, the old ones expiring after a grace
+  period, so a provider can switch its systems over without an outage;
+- :func:`authenticate` a presented plaintext (revoked and expired tokens are refused).
 """
 
 from __future__ import annotations
@@ -23,6 +32,10 @@ from storage.enums import TokenScope
 from storage.models import ApiToken, LeadProvider
 
 _TOKEN_BYTES = 24  # 32 URL-safe characters
+#: How long the old tokens keep working after a rotation, unless told otherwise.
+DEFAULT_ROTATION_GRACE = dt.timedelta(days=7)
+#: An old token should not linger: a provider that needs longer can be given a new rotation.
+MAX_ROTATION_GRACE = dt.timedelta(days=90)
 
 
 class TokenError(ValueError):
@@ -91,10 +104,13 @@ def authenticate(
     """
     if not plaintext or len(plaintext) > 512:
         return None
-    token = session.scalars(
-        sa.select(ApiToken).where(ApiToken.hashed_token == digest(plaintext, secret_key))
-    ).first()
-    if token is None or token.revoked_at is not None:
+    presented = digest(plaintext, secret_key)
+    token = session.scalars(sa.select(ApiToken).where(ApiToken.hashed_token == presented)).first()
+    if (
+        token is None
+        or not hmac.compare_digest(token.hashed_token, presented)
+        or token.revoked_at is not None
+    ):
         return None
     moment = now()
     if token.expires_at is not None and token.expires_at <= moment:
@@ -120,3 +136,54 @@ def revoke(
         token.revoked_at = now()
     session.flush()
     return len(tokens)
+
+
+def rotate(
+    session: Session,
+    provider: LeadProvider,
+    secret_key: str,
+    *,
+    grace: dt.timedelta = DEFAULT_ROTATION_GRACE,
+    description: str | None = None,
+) -> tuple[ApiToken, str, list[ApiToken]]:
+    """Issue ``provider`` a new token and let its other live tokens work only until ``grace``
+    has passed (a zero grace ends them now). Returns the new token, its plaintext (shown
+    once) and the old tokens, now with their ``expires_at``.
+
+    A token already due to expire sooner keeps its earlier end: rotating never extends one.
+    """
+    if not dt.timedelta(0) <= grace <= MAX_ROTATION_GRACE:
+        raise TokenError(f"the grace period must be between 0 and {MAX_ROTATION_GRACE.days} days")
+    ends = now() + grace
+    old = list(
+        session.scalars(
+            sa.select(ApiToken).where(
+                ApiToken.lead_provider_id == provider.id,
+                ApiToken.revoked_at.is_(None),
+                sa.or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now()),
+            )
+        )
+    )
+    for token in old:
+        if token.expires_at is None or token.expires_at > ends:
+            token.expires_at = ends
+    new_token, plaintext = issue(
+        session, provider, secret_key, description=description or f"Rotated {now():%Y-%m-%d %H:%M} UTC"
+    )
+    return new_token, plaintext, old
+
+
+def parse_grace(text: str) -> dt.timedelta:
+    """``7d``, ``36h``, ``90m`` or ``0``: the grace period of a rotation, as commands take it."""
+    text = text.strip().lower()
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if text == "0":
+        return dt.timedelta(0)
+    if len(text) >= 2 and text[-1] in units and text[:-1].isascii() and text[:-1].isdigit():
+        grace = dt.timedelta(**{units[text[-1]]: min(int(text[:-1]), 10**6)})
+        if grace > MAX_ROTATION_GRACE:
+            raise TokenError(f"a grace period is at most {MAX_ROTATION_GRACE.days} days")
+        return grace
+    raise TokenError(
+        f"a grace period is a whole number of days, hours or minutes (7d, 36h, 90m), not {text!r}"
+    )

@@ -29,6 +29,7 @@ from handlers import request_id
 JSON_API = "application/vnd.api+json"
 ACCESS_DENIED = "HTTP Token: Access denied"
 NOT_FOUND = "Resource not Found"
+NUL_REFUSED = "The request contains a NUL character (\\u0000), which no parameter or attribute accepts"
 
 log = logging.getLogger("cpd.api")
 
@@ -44,6 +45,16 @@ class ApiError(Exception):
     @classmethod
     def bad_request(cls, detail: str, title: str = "Bad request") -> ApiError:
         return cls(400, [(title, detail)])
+
+    @classmethod
+    def too_large(cls, limit: int) -> ApiError:
+        """A request body over ``limit`` bytes (declared in the specs as the 413)."""
+        return cls(413, [("Request too large", f"Request bodies are limited to {limit} bytes")])
+
+    @classmethod
+    def nul_character(cls) -> ApiError:
+        """No field accepts NUL, and PostgreSQL cannot store it: refused before any query."""
+        return cls.bad_request(NUL_REFUSED)
 
 
 class NotFound(Exception):

@@ -11,7 +11,7 @@ from connexion.exceptions import Forbidden
 from connexion.lifecycle import ConnexionRequest
 
 from cpd.config import Settings
-from domain import tokens
+from domain import audit, tokens
 from storage.db import transaction
 from storage.enums import TokenScope
 from storage.models import ApiToken, LeadProvider
@@ -48,4 +48,8 @@ async def bearer_info(token: str, request: ConnexionRequest) -> dict[str, Any] |
     info = await anyio.to_thread.run_sync(_lookup, token, settings)
     if info is not None and info["scope"] != TokenScope.LEAD_PROVIDER:
         raise Forbidden()
+    if info is not None:  # the writes this request makes are the provider's (domain.audit)
+        audit.set_actor(
+            audit.Actor.api_token(info["token_id"], info["lead_provider_id"], info["lead_provider_name"])
+        )
     return info

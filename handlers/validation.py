@@ -22,12 +22,23 @@ from connexion.validators.parameter import ParameterValidator
 from jsonschema import Draft4Validator, FormatChecker, ValidationError
 from jsonschema.validators import extend as jsonschema_extend
 from starlette.datastructures import Headers
-from starlette.types import Receive, Scope
+from starlette.types import Message, Receive, Scope
 
 from handlers.errors import ApiError
 from handlers.timestamps import parse_instant
 
 format_checker = FormatChecker(formats=())
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a NUL hides in a string, key or item, however deep (PostgreSQL refuses it)."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 @format_checker.checks("date-time")
@@ -72,6 +83,8 @@ class ApiParameterValidator(ParameterValidator):
         parameter_type: str, value: Any, param: dict[str, Any], param_name: Any = None
     ) -> Any:
         schema = param.get("schema", param)
+        if _has_nul(value):
+            raise ApiError.nul_character()
         if value is None:
             if param.get("required"):
                 details = schema.get("x-error-details") or {}
@@ -140,6 +153,34 @@ DATA_STRUCTURE_REQUIRED = "correct json data structure required. See API docs fo
 MAX_BODY_BYTES = 64 * 1024
 
 
+async def _read_chunked(receive: Receive, scope: Scope) -> tuple[Receive, Scope]:
+    """A body sent without ``Content-Length`` (chunked) is read here, within the limit, and
+    replayed with its length set: Connexion would otherwise take it for a missing body."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise ApiError.too_large(MAX_BODY_BYTES)
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    body = b"".join(chunks)
+    scope = {**scope, "headers": [*scope["headers"], (b"content-length", str(len(body)).encode())]}
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay, scope
+
+
 class ApiJSONBodyValidator(JSONRequestBodyValidator):
     """Checks only the envelope: the body must be JSON with a ``data`` object.
 
@@ -149,9 +190,12 @@ class ApiJSONBodyValidator(JSONRequestBodyValidator):
     """
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
-        length = Headers(scope=scope).get("content-length", "0")
+        headers = Headers(scope=scope)
+        length = headers.get("content-length", "0")
         if length.isdigit() and int(length) > MAX_BODY_BYTES:
-            raise ApiError(413, [("Bad request", f"Request bodies are limited to {MAX_BODY_BYTES} bytes")])
+            raise ApiError.too_large(MAX_BODY_BYTES)
+        if "content-length" not in headers and "transfer-encoding" in headers:
+            receive, scope = await _read_chunked(receive, scope)
         try:
             return await super().wrap_receive(receive, scope=scope)
         except BadRequestProblem:
@@ -162,17 +206,20 @@ class ApiJSONBodyValidator(JSONRequestBodyValidator):
         async for chunk in stream:
             size += len(chunk)
             if size > MAX_BODY_BYTES:
-                raise ApiError(
-                    413, [("Bad request", f"Request bodies are limited to {MAX_BODY_BYTES} bytes")]
-                )
+                raise ApiError.too_large(MAX_BODY_BYTES)
             chunks.append(chunk)
         raw = b"".join(chunks)
         if not raw.strip():
             return None
         try:
-            return json.loads(raw.decode(self._encoding))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+            body = json.loads(raw.decode(self._encoding))
+            has_nul = _has_nul(body)
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            # RecursionError: nesting deeper than Python's parser goes ("[[[[…").
             raise ApiError.bad_request(DATA_STRUCTURE_REQUIRED) from None
+        if has_nul:
+            raise ApiError.nul_character()
+        return body
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
