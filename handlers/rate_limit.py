@@ -44,10 +44,12 @@ class RedisCounter:
     """INCR and EXPIRE in one round trip. A synchronous client in a worker thread keeps
     the connection pool independent of whichever event loop serves the request."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, prefix: str = "cpd:rate:") -> None:
         import redis
 
-        self.client = redis.Redis.from_url(url, socket_timeout=2)
+        self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        #: Keys are ``<prefix><hashed key>:<window start>``: one Redis may serve several services.
+        self.prefix = prefix
 
     def _hit(self, name: str, window_seconds: int) -> int:
         pipe = self.client.pipeline(transaction=True)
@@ -57,7 +59,7 @@ class RedisCounter:
         return int(count)
 
     async def hit(self, key: str, window_start: int, window_seconds: int) -> int:
-        return await anyio.to_thread.run_sync(self._hit, f"cpd:rate:{key}:{window_start}", window_seconds)
+        return await anyio.to_thread.run_sync(self._hit, f"{self.prefix}{key}:{window_start}", window_seconds)
 
 
 class DatabaseCounter:
@@ -87,7 +89,9 @@ class DatabaseCounter:
 
 
 def counter_for(settings: Settings) -> Counter:
-    return RedisCounter(settings.redis_url) if settings.redis_url else DatabaseCounter(settings.database_url)
+    if settings.redis_url:
+        return RedisCounter(settings.redis_url, f"{settings.redis_key_prefix}rate:")
+    return DatabaseCounter(settings.database_url)
 
 
 class RateLimitMiddleware:

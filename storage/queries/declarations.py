@@ -157,32 +157,31 @@ def _ineligible_reason() -> sa.ScalarSelect:
     )
 
 
-def _views_query(lead_provider_id: uuid.UUID, visibility: Visibility) -> sa.Select:
+def _views_query(lead_provider_id: uuid.UUID, visibility: Visibility | None) -> sa.Select:
+    """Every column a view shows; ``visibility=None`` leaves out the visibility condition (the
+    caller has already chosen the declarations, see :func:`_visible_ids`)."""
     declaration = ParticipantDeclaration
-    return (
-        sa.select(
-            declaration.id,
-            declaration.teacher_id,
-            declaration.lead_provider_id,
-            LeadProvider.name,
-            declaration.course_identifier,
-            declaration.declaration_type,
-            declaration.declaration_date,
-            declaration.state,
-            declaration.evidence_held,
-            declaration.delivery_partner_id,
-            declaration.mentor_teacher_id,
-            _line_statement(_BILLABLE_LINES).label("statement_id"),
-            _line_statement(_REFUNDABLE_LINES).label("clawback_statement_id"),
-            _ineligible_reason().label("ineligible_reason"),
-            declaration.pupil_premium_uplift,
-            declaration.sparsity_uplift,
-            declaration.created_at,
-            declaration.api_updated_at,
-        )
-        .join(LeadProvider, LeadProvider.id == declaration.lead_provider_id)
-        .where(visible_to(lead_provider_id, visibility))
-    )
+    query = sa.select(
+        declaration.id,
+        declaration.teacher_id,
+        declaration.lead_provider_id,
+        LeadProvider.name,
+        declaration.course_identifier,
+        declaration.declaration_type,
+        declaration.declaration_date,
+        declaration.state,
+        declaration.evidence_held,
+        declaration.delivery_partner_id,
+        declaration.mentor_teacher_id,
+        _line_statement(_BILLABLE_LINES).label("statement_id"),
+        _line_statement(_REFUNDABLE_LINES).label("clawback_statement_id"),
+        _ineligible_reason().label("ineligible_reason"),
+        declaration.pupil_premium_uplift,
+        declaration.sparsity_uplift,
+        declaration.created_at,
+        declaration.api_updated_at,
+    ).join(LeadProvider, LeadProvider.id == declaration.lead_provider_id)
+    return query if visibility is None else query.where(visible_to(lead_provider_id, visibility))
 
 
 def _view(row: sa.Row) -> DeclarationView:
@@ -219,7 +218,7 @@ def list_declarations(
     offset: int,
 ) -> list[DeclarationView]:
     """One page of the declarations the provider may read, oldest first."""
-    query = _filtered(lead_provider_id, visibility, filters).limit(limit).offset(offset)
+    query = _page(lead_provider_id, visibility, filters, limit, offset)
     return [_view(row) for row in session.execute(query)]
 
 
@@ -234,15 +233,91 @@ def iter_declarations(
     """Every declaration :func:`list_declarations` would page through, in the same order,
     read through one streamed cursor so that an export holds one chunk in memory."""
     result = session.execute(
-        _filtered(lead_provider_id, visibility, filters), execution_options={"yield_per": chunk_size}
+        _everything(lead_provider_id, visibility, filters), execution_options={"yield_per": chunk_size}
     )
     for rows in result.partitions():
         yield from (_view(row) for row in rows)
 
 
-def _filtered(lead_provider_id: uuid.UUID, visibility: Visibility, filters: DeclarationFilters) -> sa.Select:
+def _everything(
+    lead_provider_id: uuid.UUID, visibility: Visibility, filters: DeclarationFilters
+) -> sa.Select:
+    """Every matching view in one pass, oldest first, for an export: read whole, one ``OR``
+    over the visibility reasons streams at about twice the rate of :func:`_filtered`, whose
+    split pays off only when a page is cut."""
+    query = _narrowed(_views_query(lead_provider_id, visibility), filters)
+    return query.order_by(ParticipantDeclaration.created_at, ParticipantDeclaration.id)
+
+
+def _page(
+    lead_provider_id: uuid.UUID, visibility: Visibility, filters: DeclarationFilters, limit: int, offset: int
+) -> sa.Select:
+    """One page: the page's ids are cut before anything else is looked up."""
+    ids = _visible_ids(lead_provider_id, visibility, filters, limit=limit, offset=offset)
+    return (
+        _views_query(lead_provider_id, None)
+        .join(ids, ids.c.id == ParticipantDeclaration.id)
+        .order_by(ids.c.created_at, ids.c.id)
+    )
+
+
+def _visible_ids(
+    lead_provider_id: uuid.UUID,
+    visibility: Visibility,
+    filters: DeclarationFilters,
+    *,
+    limit: int | None = None,
+    offset: int | None = None,
+) -> sa.Subquery:
+    """``(id, created_at)`` of the matching declarations the provider may read, in list order.
+
+    The same set as :func:`visible_to`, written as two disjoint parts the database can each
+    answer from an index: the provider's own declarations (by provider and creation), and
+    other providers' live ones on records the provider trains (from its induction records).
+    One ``OR`` over both made PostgreSQL test every live declaration in the country.
+    """
     declaration = ParticipantDeclaration
-    query = _views_query(lead_provider_id, visibility)
+    statuses = [InductionStatus.ACTIVE, InductionStatus.COMPLETED]
+    record_shown = InductionRecord.induction_status.in_(statuses)
+    if visibility is Visibility.V3:
+        record_shown = sa.or_(
+            record_shown,
+            sa.and_(
+                InductionRecord.induction_status == InductionStatus.LEAVING,
+                sa.or_(
+                    InductionRecord.end_date.is_(None),
+                    declaration.declaration_date <= InductionRecord.end_date,
+                ),
+            ),
+        )
+    trained = (
+        _provider_records(lead_provider_id)
+        .where(InductionRecord.participant_profile_id == declaration.participant_profile_id, record_shown)
+        .exists()
+    )
+    own = sa.select(declaration.id, declaration.created_at).where(
+        declaration.lead_provider_id == lead_provider_id
+    )
+    others = sa.select(declaration.id, declaration.created_at).where(
+        declaration.lead_provider_id != lead_provider_id, declaration.state.in_(BLOCKING_STATES), trained
+    )
+    parts = [_narrowed(part, filters) for part in (own, others)]
+    if limit is not None:
+        # Each part needs at most the page's end: the own part then reads its index in order
+        # and stops there instead of sorting all the provider's declarations.
+        parts = [
+            part.order_by(declaration.created_at, declaration.id).limit(limit + (offset or 0))
+            for part in parts
+        ]
+    union = sa.union_all(*(part.subquery().select() for part in parts)).subquery("visible")
+    query = sa.select(union.c.id, union.c.created_at).order_by(union.c.created_at, union.c.id)
+    if limit is not None:
+        query = query.limit(limit).offset(offset or 0)
+    return query.subquery("ids")
+
+
+def _narrowed(query: sa.Select, filters: DeclarationFilters) -> sa.Select:
+    declaration = ParticipantDeclaration
     if filters.cohort_years is not None:
         query = query.where(
             declaration.cohort_id.in_(sa.select(Cohort.id).where(Cohort.start_year.in_(filters.cohort_years)))
@@ -257,7 +332,7 @@ def _filtered(lead_provider_id: uuid.UUID, visibility: Visibility, filters: Decl
             if filters.updated_since_strict
             else declaration.api_updated_at >= filters.updated_since
         )
-    return query.order_by(declaration.created_at, declaration.id)
+    return query
 
 
 def find_declaration(

@@ -129,29 +129,39 @@ class ParticipantFilters:
 # Building blocks, shared with the participant actions and unfunded mentors -----------
 
 
-def latest_records(lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID] | None = None) -> sa.Select:
+def latest_records(
+    lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID] | None = None, *, distinct_on: bool = False
+) -> sa.Select:
     """A select of ``(record_id, profile_id)``: each profile's latest record under the provider's
     unchallenged partnerships. ``teacher_ids`` narrows the work to some people; the window
-    is per profile, so narrowing never changes which record is latest."""
-    ranked = (
-        sa.select(
-            InductionRecord.id.label("record_id"),
-            InductionRecord.participant_profile_id.label("profile_id"),
+    is per profile, so narrowing never changes which record is latest.
+
+    ``distinct_on`` (PostgreSQL only, see :func:`uses_distinct_on`) picks the same rows with
+    ``DISTINCT ON``: PostgreSQL then expects one row per profile, where for ``row_number() = 1``
+    it expects a handful, plans nested loops over tens of thousands of rows, and a page of a
+    national provider takes several times longer.
+    """
+    order = (
+        sa.case((InductionRecord.end_date.is_(None), 0), else_=1),
+        InductionRecord.start_date.desc(),
+        InductionRecord.created_at.desc(),
+        # Two versions stamped at the same instant (a frozen sandbox clock): the
+        # one closed as "changed" is history, never the latest.
+        sa.case((InductionRecord.induction_status == InductionStatus.CHANGED, 1), else_=0),
+        InductionRecord.id.desc(),
+    )
+    columns = [
+        InductionRecord.id.label("record_id"),
+        InductionRecord.participant_profile_id.label("profile_id"),
+    ]
+    if not distinct_on:
+        columns.append(
             sa.func.row_number()
-            .over(
-                partition_by=InductionRecord.participant_profile_id,
-                order_by=(
-                    sa.case((InductionRecord.end_date.is_(None), 0), else_=1),
-                    InductionRecord.start_date.desc(),
-                    InductionRecord.created_at.desc(),
-                    # Two versions stamped at the same instant (a frozen sandbox clock): the
-                    # one closed as "changed" is history, never the latest.
-                    sa.case((InductionRecord.induction_status == InductionStatus.CHANGED, 1), else_=0),
-                    InductionRecord.id.desc(),
-                ),
-            )
-            .label("position"),
+            .over(partition_by=InductionRecord.participant_profile_id, order_by=order)
+            .label("position")
         )
+    ranked = (
+        sa.select(*columns)
         .join(InductionProgramme, InductionProgramme.id == InductionRecord.induction_programme_id)
         .join(Partnership, Partnership.id == InductionProgramme.partnership_id)
         .where(
@@ -166,8 +176,19 @@ def latest_records(lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID]
                 sa.select(ParticipantProfile.id).where(ParticipantProfile.teacher_id.in_(teacher_ids))
             )
         )
+    if distinct_on:
+        ranked = ranked.distinct(InductionRecord.participant_profile_id).order_by(
+            InductionRecord.participant_profile_id, *order
+        )
+        ranked_sq = ranked.subquery("ranked")
+        return sa.select(ranked_sq.c.record_id, ranked_sq.c.profile_id)
     ranked_sq = ranked.subquery("ranked")
     return sa.select(ranked_sq.c.record_id, ranked_sq.c.profile_id).where(ranked_sq.c.position == 1)
+
+
+def uses_distinct_on(session: Session) -> bool:
+    """Whether :func:`latest_records` may use ``DISTINCT ON`` on this session's database."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 # Reads ------------------------------------------------------------------------------
@@ -240,10 +261,10 @@ def resolve_participant_ids(session: Session, participant_id: uuid.UUID) -> list
 
 
 def _visible_enrolments(
-    lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID] | None = None
+    lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID] | None = None, *, distinct_on: bool = False
 ) -> sa.Select:
     """Visible records with the person, the schedule's cohort and the training status."""
-    latest = latest_records(lead_provider_id, teacher_ids).subquery("latest")
+    latest = latest_records(lead_provider_id, teacher_ids, distinct_on=distinct_on).subquery("latest")
     return (
         sa.select(
             ParticipantProfile.teacher_id,
@@ -268,7 +289,7 @@ def _page(
     limit: int,
     offset: int,
 ) -> list[ParticipantView]:
-    enrolments = _visible_enrolments(lead_provider_id, teacher_ids)
+    enrolments = _visible_enrolments(lead_provider_id, teacher_ids, distinct_on=uses_distinct_on(session))
     enrolment_columns = enrolments.selected_columns
     if filters.cohort_years is None:
         enrolments = enrolments.where(enrolment_columns.schedule_cohort >= filters.earliest_default_cohort)
@@ -334,7 +355,9 @@ def _enrolments(
     session: Session, lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[EnrolmentView]]:
     """Every visible record of these people with all it shows: two statements."""
-    latest = latest_records(lead_provider_id, teacher_ids).subquery("latest")
+    latest = latest_records(lead_provider_id, teacher_ids, distinct_on=uses_distinct_on(session)).subquery(
+        "latest"
+    )
     preferred = aliased(ParticipantIdentity, name="preferred_identity")
     own = aliased(ParticipantIdentity, name="profile_identity")
     mentor = aliased(ParticipantProfile, name="mentor_profile")
@@ -483,7 +506,8 @@ def list_training_records(
     ``filter[cohort]`` (default: from ``earliest_default_cohort``) applies to each record's
     schedule cohort.
     """
-    rows = session.execute(_record_rows(lead_provider_id, filters).limit(limit).offset(offset)).all()
+    query = _record_rows(lead_provider_id, filters, distinct_on=uses_distinct_on(session))
+    rows = session.execute(query.limit(limit).offset(offset)).all()
     return _training_records(session, lead_provider_id, rows)
 
 
@@ -493,7 +517,8 @@ def iter_training_records(
     """Every row of :func:`list_training_records`, read through one streamed cursor and
     shown ``chunk_size`` at a time, so an export of any size holds one chunk in memory."""
     result = session.execute(
-        _record_rows(lead_provider_id, filters), execution_options={"yield_per": chunk_size}
+        _record_rows(lead_provider_id, filters, distinct_on=uses_distinct_on(session)),
+        execution_options={"yield_per": chunk_size},
     )
     for rows in result.partitions():
         yield from _training_records(session, lead_provider_id, rows)
@@ -515,15 +540,22 @@ def records_of_person(
     session: Session, lead_provider_id: uuid.UUID, teacher_id: uuid.UUID
 ) -> list[TrainingRecordView]:
     """The person's visible records, in list order, with the list's default cohorts."""
-    rows = session.execute(_record_rows(lead_provider_id, ParticipantFilters(), [teacher_id])).all()
+    query = _record_rows(
+        lead_provider_id, ParticipantFilters(), [teacher_id], distinct_on=uses_distinct_on(session)
+    )
+    rows = session.execute(query).all()
     return _training_records(session, lead_provider_id, rows)
 
 
 def _record_rows(
-    lead_provider_id: uuid.UUID, filters: ParticipantFilters, teacher_ids: Sequence[uuid.UUID] | None = None
+    lead_provider_id: uuid.UUID,
+    filters: ParticipantFilters,
+    teacher_ids: Sequence[uuid.UUID] | None = None,
+    *,
+    distinct_on: bool = False,
 ) -> sa.Select:
     """``(teacher_id, profile_id, api_updated_at)`` of every matching visible record, in list order."""
-    latest = latest_records(lead_provider_id, teacher_ids).subquery("latest")
+    latest = latest_records(lead_provider_id, teacher_ids, distinct_on=distinct_on).subquery("latest")
     records = (
         sa.select(
             ParticipantProfile.teacher_id,

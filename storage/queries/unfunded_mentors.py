@@ -27,7 +27,7 @@ from storage.models import (
     ParticipantValidationData,
     Teacher,
 )
-from storage.queries.participants import latest_records, resolve_participant_ids
+from storage.queries.participants import latest_records, resolve_participant_ids, uses_distinct_on
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,10 @@ class UnfundedMentorView:
     updated_at: dt.datetime
 
 
-def _unfunded_profiles(lead_provider_id: uuid.UUID) -> sa.Select:
+def _unfunded_profiles(lead_provider_id: uuid.UUID, *, distinct_on: bool = False) -> sa.Select:
     """``(profile_id, teacher_id)`` for each mentor record assigned on one
     of the provider's latest records and without a latest record of its own."""
-    latest = latest_records(lead_provider_id).cte("provider_latest")
+    latest = latest_records(lead_provider_id, distinct_on=distinct_on).cte("provider_latest")
     mentor = aliased(ParticipantProfile, name="mentor_profile")
     return (
         sa.select(mentor.id.label("profile_id"), mentor.teacher_id)
@@ -93,7 +93,7 @@ def _page(
     limit: int,
     offset: int,
 ) -> list[UnfundedMentorView]:
-    unfunded_query = _unfunded_profiles(lead_provider_id)
+    unfunded_query = _unfunded_profiles(lead_provider_id, distinct_on=uses_distinct_on(session))
     if teacher_ids is not None:
         unfunded_query = unfunded_query.where(unfunded_query.selected_columns.teacher_id.in_(teacher_ids))
     unfunded = unfunded_query.cte("unfunded")
