@@ -24,6 +24,8 @@ $(NODE_TOOLS): package.json package-lock.json
 	touch $@
 
 # The browser tests drive Debian's Chromium through Playwright (never `playwright install`).
+# `make test` does not install it: without it those tests are skipped with a notice. `make browser`
+# (and .ci/run) install it.
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
@@ -52,9 +54,9 @@ run: setup $(NODE_TOOLS)
 	$(BIN)/cpd fakes teacher-records --host 127.0.0.1 --port $$records_port & fake=$$!; \
 	trap 'kill $$fake 2>/dev/null; wait $$fake 2>/dev/null' EXIT INT TERM; \
 	CPD_ENVIRONMENT=$(CPD_ENVIRONMENT) TEACHER_RECORD_API_URL=$${TEACHER_RECORD_API_URL:-http://127.0.0.1:$$records_port} \
-		$(BIN)/cpd serve --host $(HOST) --port $(PORT)
+		CPD_DEV_OUTBOX=$${CPD_DEV_OUTBOX:-1} $(BIN)/cpd serve --host $(HOST) --port $(PORT)
 
-test: setup $(NODE_TOOLS) browser
+test: setup $(NODE_TOOLS)
 	$(BIN)/pytest -q -n auto $(PYTEST_ARGS)
 
 lint: setup $(NODE_TOOLS) check-specs
@@ -74,3 +76,18 @@ check-specs: setup
 
 fuzz: setup
 	CPD_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/pytest -q -m fuzz $(PYTEST_ARGS)
+
+# The long forms of the load and crash-safety tests (docs/security.md); CI runs them bounded.
+# Crash safety needs PostgreSQL: DATABASE_URL=postgresql+psycopg://… make soak
+SOAK_SECONDS ?= 300
+.PHONY: soak
+soak: setup
+	CPD_LOAD_SECONDS=$(SOAK_SECONDS) CPD_CRASH_REQUESTS=400 $(BIN)/pytest -q tests/test_load.py tests/test_crash_safety.py $(PYTEST_ARGS)
+
+# National-scale benchmark (PostgreSQL at 127.0.0.1:5432, Redis optional): seeds 250,000
+# participants once into a template database, then measures the production server against
+# it and writes docs/benchmarks.md and bench/results/. `make bench BENCH_ARGS=--quick`.
+BENCH_ARGS ?=
+.PHONY: bench
+bench: setup
+	$(BIN)/python -m bench.national $(BENCH_ARGS)

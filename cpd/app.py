@@ -16,15 +16,19 @@ from starlette.routing import Mount, Route, Router
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import web
+from cpd import json_logs
 from cpd.config import PROJECT_ROOT, Settings, load_settings
 from domain import clock
 from handlers import errors
+from handlers.api_requests import ApiRequestRecorder
 from handlers.context import close_db
 from handlers.deprecation import DeprecationMiddleware, notices
 from handlers.http_cache import HttpCacheMiddleware
 from handlers.idempotency import IdempotencyGate, IdempotencyRecorder
 from handlers.rate_limit import RateLimitMiddleware
+from handlers.read_replica import ReadReplicaMiddleware
 from handlers.request_id import RequestIdMiddleware
+from handlers.security_headers import SecurityHeadersMiddleware
 from handlers.timestamps import parse_instant
 from handlers.validation import (
     ApiJSONBodyValidator,
@@ -32,6 +36,8 @@ from handlers.validation import (
     ApiParameterValidator,
     ApiURIParser,
 )
+from storage import db as storage_db
+from web import bench_floor, healthcheck
 
 SPECS = PROJECT_ROOT / "openapi"
 API_VERSIONS = ("v1", "v2", "v3")
@@ -189,6 +195,12 @@ RoutingMiddleware.add_api = _add_api_at_end_of_chain  # type: ignore[method-assi
 
 def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
     settings = settings or load_settings()
+    storage_db.configure(
+        settings.database_url,
+        replica_url=settings.database_replica_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_max_overflow,
+    )
     app = connexion.FlaskApp(__name__, specification_dir=str(SPECS))
     app.app.config["CPD_SETTINGS"] = settings
     app.app.config["SECRET_KEY"] = settings.secret_key
@@ -216,12 +228,19 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
     # headers, or the 429) and the recording of an Idempotency-Key's answer. Then the request's
     # context (sandbox clock, HEAD served as GET) and ETag/304, around routing; last, just before
     # the operation runs (after authentication and validation), the Idempotency-Key gate.
+    # Security headers (CSP, HSTS in production, nosniff…) on every answer (docs/security.md).
+    app.add_middleware(
+        SecurityHeadersMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, settings=settings
+    )
     app.add_middleware(RequestIdMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    # Keeps every API write request with its status, for the audit trail (handlers.api_requests).
+    app.add_middleware(ApiRequestRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION, settings=settings)
     app.add_middleware(
         DeprecationMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, notices=_deprecation_notices()
     )
     app.add_middleware(RateLimitMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, settings=settings)
     app.add_middleware(IdempotencyRecorder, position=MiddlewarePosition.BEFORE_EXCEPTION, settings=settings)
+    app.add_middleware(ReadReplicaMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(
         RequestContextMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings
     )
@@ -229,6 +248,9 @@ def create_app(settings: Settings | None = None) -> connexion.FlaskApp:
     app.add_middleware(IdempotencyGate, position=MiddlewarePosition.BEFORE_CONTEXT, settings=settings)
     errors.register(app)
     web.register(app.app, settings)  # the published specs and the documentation site
+    app.app.register_blueprint(healthcheck.blueprint)
+    if settings.bench_floor_dir:  # benchmarks only (bench/national.py)
+        app.app.register_blueprint(bench_floor.blueprint)
     _log_to_stderr(settings)
     return app
 
@@ -240,7 +262,7 @@ def _log_to_stderr(settings: Settings) -> None:
     logger.setLevel(logging.DEBUG if settings.debug else logging.INFO)
     if not logger.handlers and not logging.getLogger().handlers:
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+        handler.setFormatter(json_logs.formatter_for(settings.environment))
         logger.addHandler(handler)
 
 

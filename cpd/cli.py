@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,12 +25,14 @@ from cpd.accounts import accounts
 from cpd.config import ConfigurationError, Settings, load_settings
 from cpd.gias import gias
 from cpd.release_notes.cli import release_notes
+from cpd.staff import staff
+from domain import audit
 from domain.clock import today
 from domain.errors import InvalidTransition, RuleBroken
 from domain.reference import ReferenceDataError, load_reference_data
 from domain.rollover import RolloverError, rollover_cohort
 from domain.statement_lifecycle import StatementNotFound, authorise_for_payment, mark_payable
-from domain.tokens import TokenError, find_provider, issue, revoke
+from domain.tokens import TokenError, find_provider, issue, parse_grace, revoke, rotate
 from integrations.fakes.cli import fakes
 from storage.db import transaction
 from storage.models import ApiToken, Schedule, Statement
@@ -54,12 +58,36 @@ class OneLineErrors(click.Group):
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
     ) -> click.Context:
+        given = list(args)
         with _usage_on_one_line():
-            return super().make_context(info_name, args, parent=parent, **extra)
+            ctx = super().make_context(info_name, args, parent=parent, **extra)
+        ctx.meta[_ARGS] = given
+        return ctx
 
     def invoke(self, ctx: click.Context) -> Any:
-        with _usage_on_one_line():
+        # Every write a command makes is the command's in the audit trail (domain.audit).
+        actor = audit.Actor.command(_command_path(self, ctx, ctx.meta.get(_ARGS, [])))
+        with _usage_on_one_line(), audit.acting_as(actor):
             return super().invoke(ctx)
+
+
+_ARGS = "cpd.args"
+
+
+def _command_path(group: click.Group, ctx: click.Context, args: list[str]) -> str:
+    """``cpd cohort rollover``: the command's names, never its arguments (which may be secret)."""
+    names, command = ["cpd"], group
+    for arg in args:
+        if not isinstance(command, click.Group):
+            break
+        if arg.startswith("-"):
+            continue
+        found = command.get_command(ctx, arg)
+        if found is None:
+            break
+        names.append(arg)
+        command = found
+    return " ".join(names)
 
 
 @contextlib.contextmanager
@@ -107,6 +135,7 @@ def main() -> None:
 main.add_command(release_notes)
 main.add_command(gias)
 main.add_command(accounts)
+main.add_command(staff)
 main.add_command(fakes)
 
 
@@ -195,6 +224,41 @@ def tokens_revoke(token_id: uuid.UUID | None, provider: str | None) -> None:
     click.echo(f"Revoked {count} token{'' if count == 1 else 's'}.")
 
 
+@tokens.command("rotate")
+@click.option("--provider", required=True, help="The lead provider (name or id).")
+@click.option(
+    "--grace",
+    default="7d",
+    show_default=True,
+    help="How long the provider's current tokens keep working: 7d, 36h, 90m, or 0 to end them now.",
+)
+@click.option("--description", help="Why the new token exists, e.g. who holds it.")
+def tokens_rotate(provider: str, grace: str, description: str | None) -> None:
+    """Issue PROVIDER a new token (printed once, alone on stdout) and let its current tokens
+    work only until the grace period ends, so its systems can switch over without an outage."""
+    try:
+        period = parse_grace(grace)
+    except TokenError as error:
+        raise click.BadParameter(str(error), param_hint="--grace") from None
+    settings = _settings()
+    with _write(settings) as session:
+        _token, plaintext, old = rotate(
+            session,
+            find_provider(session, provider),
+            settings.secret_key,
+            grace=period,
+            description=description,
+        )
+        ends = sorted({token.expires_at for token in old if token.expires_at is not None})
+    click.echo(plaintext)
+    if old:
+        click.echo(
+            f"{len(old)} earlier token{'' if len(old) == 1 else 's'} stop{'s' if len(old) == 1 else ''} "
+            f"working at {ends[-1]:%Y-%m-%d %H:%M} UTC.",
+            err=True,
+        )
+
+
 def _population_options(command: Callable[..., None]) -> Callable[..., None]:
     """The options ``cpd seed`` and ``cpd sandbox reset`` share."""
     command = click.option(
@@ -260,12 +324,43 @@ def _populate(
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True)
-def serve(host: str, port: int, workers: int) -> None:
-    """Serve the API and pages with uvicorn (gunicorn with uvicorn workers in production)."""
+@click.option(
+    "--production",
+    is_flag=True,
+    help="Serve with gunicorn and uvicorn workers (one per core is the measured best; docs/benchmarks.md).",
+)
+def serve(host: str, port: int, workers: int, production: bool) -> None:
+    """Serve the API and pages with uvicorn (gunicorn with uvicorn workers with --production)."""
     _settings()  # refuse unsafe configuration before binding a port
+    if production:
+        os.execv(sys.executable, gunicorn_command(host, port, workers))
     import uvicorn
 
     uvicorn.run("cpd.app:create_asgi_app", factory=True, host=host, port=port, workers=workers)
+
+
+def gunicorn_command(host: str, port: int, workers: int) -> list[str]:
+    """The production server (README "Running in production"): gunicorn supervises the
+    workers (restarts a dead one, reloads on HUP), uvicorn runs each one's event loop.
+    Requests are logged by the app itself (``cpd.requests``), so gunicorn's access log is off."""
+    return [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "cpd.app:create_asgi_app()",
+        "--worker-class",
+        "uvicorn.workers.UvicornWorker",
+        "--workers",
+        str(workers),
+        "--bind",
+        f"{host}:{port}",
+        "--worker-tmp-dir",
+        "/dev/shm",
+        "--graceful-timeout",
+        "30",
+        "--keep-alive",
+        "5",
+    ]
 
 
 @main.group("declarations")

@@ -43,6 +43,19 @@ class Settings:
     #: default to the local fake that ``make run`` starts (``cpd fakes teacher-records``).
     teacher_record_api_url: str | None = None
     teacher_record_api_key: str | None = field(default=None, repr=False)
+    #: A read replica for API reads (GETs); unset means the primary answers them too.
+    database_replica_url: str | None = None
+    #: Database connections each app process keeps open (and may add under a burst).
+    database_pool_size: int = 5
+    database_max_overflow: int = 5
+    #: Benchmarks only (``bench/national.py``): a bare endpoint serving files from this
+    #: directory, to measure the app stack without our code. Never set it otherwise.
+    bench_floor_dir: str | None = None
+    #: Prefix of every Redis key we write, so one Redis can serve several services (or tests).
+    redis_key_prefix: str = "cpd:"
+    #: ``/dev/outbox`` on a sandbox (``CPD_DEV_OUTBOX=1``, set by ``make run``): development and
+    #: test always have it, production never; a public sandbox must not show sign-in links.
+    dev_outbox: bool = False
 
     @property
     def time_travel_allowed(self) -> bool:
@@ -114,6 +127,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         secret_key=env.get("SECRET_KEY") or DEFAULT_SECRET_KEY,
         environment=environment,
         debug=(env.get("CPD_DEBUG") or "").lower() in ("1", "true", "yes", "on"),
+        dev_outbox=(env.get("CPD_DEV_OUTBOX") or "").lower() in ("1", "true", "yes", "on"),
         rate_limit=_positive_int(env, "CPD_RATE_LIMIT", 1000),
         rate_limit_window_seconds=_positive_int(env, "CPD_RATE_LIMIT_WINDOW", 300),
         support_email=env.get("CPD_SUPPORT_EMAIL") or Settings.support_email,
@@ -127,6 +141,11 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         teacher_record_api_key=(
             env.get("TEACHER_RECORD_API_KEY") or fake_default(FAKE_TEACHER_RECORD_API_KEY)
         ),
+        database_replica_url=env.get("DATABASE_REPLICA_URL") or None,
+        database_pool_size=_positive_int(env, "CPD_DB_POOL_SIZE", 5),
+        database_max_overflow=_positive_int(env, "CPD_DB_MAX_OVERFLOW", 5),
+        bench_floor_dir=env.get("CPD_BENCH_FLOOR_DIR") or None,
+        redis_key_prefix=env.get("CPD_REDIS_KEY_PREFIX") or "cpd:",
     )
     settings.check()
     return settings

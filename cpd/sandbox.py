@@ -35,7 +35,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
-from domain import clock, sync, tokens
+from domain import audit, clock, sync, tokens
 from domain.reference import ensure_statements, load_reference_data, read_statement_rows
 from domain.rollover import next_year, next_year_name, rollover_cohort
 from storage.enums import (
@@ -507,8 +507,18 @@ def populate(
     """Seed a sandbox in the caller's transaction (flushes, never commits); returns {provider: token}.
 
     ``participants`` scales the run for benchmarks (about that many people in total);
-    the default is a few hundred, enough to show every case for every provider.
+    the default is a few hundred, enough to show every case for every provider. The audit
+    trail gets one summary of it (``domain.audit.suspended``), not an event per row.
     """
+    with audit.suspended(session, "sandbox seeded"):
+        return _populate(
+            session, secret_key=secret_key, participants=participants, seed=seed, progress=progress
+        )
+
+
+def _populate(
+    session: Session, *, secret_key: str, participants: int | None, seed: int, progress: bool
+) -> dict[str, str]:
     load_reference_data(session)
     rng = random.Random(seed)
     first_id = _uuid(rng)
@@ -554,13 +564,16 @@ def reset(
     derived from the secret key and the seed, so they do not change."""
     from storage.models import Base
 
-    # school_cohorts and induction_programmes point at each other: break the cycle first.
-    session.execute(sa.update(SchoolCohort).values(default_induction_programme_id=None))
-    for table in reversed(Base.metadata.sorted_tables):
-        session.execute(table.delete())
-    # The rows are gone; objects the session still holds for them must not be reused.
-    session.expunge_all()
-    return populate(session, secret_key=secret_key, participants=participants, seed=seed, progress=progress)
+    with audit.suspended(session, "sandbox reset"):  # one summary event, not one per row
+        # school_cohorts and induction_programmes point at each other: break the cycle first.
+        session.execute(sa.update(SchoolCohort).values(default_induction_programme_id=None))
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+        # The rows are gone; objects the session still holds for them must not be reused.
+        session.expunge_all()
+        return populate(
+            session, secret_key=secret_key, participants=participants, seed=seed, progress=progress
+        )
 
 
 def _uuid(rng: random.Random) -> uuid.UUID:

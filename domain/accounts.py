@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -41,6 +41,7 @@ from storage.models import (
     School,
     SignInLinkRequest,
     SignInToken,
+    StaffRoleGrant,
     User,
     UserSession,
 )
@@ -71,10 +72,18 @@ _EMAIL = re.compile(r"^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$")
 
 class Role(StrEnum):
     """What a signed-in person may do; each comes from a profile attached to their user.
-    DfE admin and finance roles (issue 7) will be added here with their profiles."""
+    Staff roles come from ``staff_roles`` grants."""
 
     INDUCTION_TUTOR = "induction_tutor"
     LEAD_PROVIDER = "lead_provider"
+    # DfE staff (``domain.staff``): held only in a session that passed the second factor.
+    ADMIN = "admin"
+    FINANCE = "finance"
+    SUPER_USER = "super_user"
+
+
+#: The roles that come from ``staff_roles`` grants rather than from a profile.
+STAFF_ROLES = (Role.ADMIN, Role.FINANCE, Role.SUPER_USER)
 
 
 class LinkProblem(StrEnum):
@@ -178,9 +187,10 @@ def _account_for(session: Session, email: str) -> User | None:
 # --- roles -----------------------------------------------------------------------------
 
 
-def roles_of(session: Session, user: User) -> list[Role]:
+def roles_of(session: Session, user: User, *, staff: bool = True) -> list[Role]:
     """The user's roles, in a fixed order; empty for someone who may no longer sign in
-    (a tutor whose schools all named someone else)."""
+    (a tutor whose schools all named someone else). ``staff=False`` leaves out DfE staff
+    roles, for a session that has not passed the second factor."""
     roles = []
     is_tutor = sa.select(
         sa.exists().where(InductionTutor.user_id == user.id, School.induction_tutor_id == InductionTutor.id)
@@ -189,7 +199,17 @@ def roles_of(session: Session, user: User) -> list[Role]:
         roles.append(Role.INDUCTION_TUTOR)
     if session.scalar(sa.select(sa.exists().where(LeadProviderUser.user_id == user.id))):
         roles.append(Role.LEAD_PROVIDER)
+    if staff:
+        granted = set(
+            session.scalars(sa.select(StaffRoleGrant.role).where(StaffRoleGrant.user_id == user.id))
+        )
+        roles.extend(role for role in STAFF_ROLES if role.value in granted)
     return roles
+
+
+def holds_staff_role(session: Session, user: User) -> bool:
+    """Whether signing in must also pass the second factor."""
+    return bool(session.scalar(sa.select(sa.exists().where(StaffRoleGrant.user_id == user.id))))
 
 
 def tutor_schools(session: Session, user: User) -> Sequence[School]:
@@ -308,10 +328,16 @@ def _send_sign_in_link(
     )
 
 
-def check_sign_in_link(session: Session, token: str, *, secret_key: str) -> SignInToken:
-    """The stored link for ``token`` if it can still sign someone in; :class:`LinkRefused` if not."""
-    presented = _digest("sign-in link", token, secret_key)
-    row = session.scalars(sa.select(SignInToken).where(SignInToken.token_digest == presented)).first()
+LinkRow = TypeVar("LinkRow", SignInToken, NominationToken)
+
+
+def _usable_link(
+    session: Session, model: type[LinkRow], purpose: str, token: str, secret_key: str
+) -> LinkRow:
+    """The stored link (sign-in or nomination) for ``token`` if it is known, unused and in
+    date; :class:`LinkRefused` saying which it is not."""
+    presented = _digest(purpose, token, secret_key)
+    row = session.scalars(sa.select(model).where(model.token_digest == presented)).first()
     if row is None or not hmac.compare_digest(row.token_digest, presented):
         raise LinkRefused(LinkProblem.UNKNOWN)
     if row.used_at is not None:
@@ -319,6 +345,11 @@ def check_sign_in_link(session: Session, token: str, *, secret_key: str) -> Sign
     if clock.now() >= row.expires_at:
         raise LinkRefused(LinkProblem.EXPIRED)
     return row
+
+
+def check_sign_in_link(session: Session, token: str, *, secret_key: str) -> SignInToken:
+    """The stored link for ``token`` if it can still sign someone in; :class:`LinkRefused` if not."""
+    return _usable_link(session, SignInToken, "sign-in link", token, secret_key)
 
 
 def sign_in_with_link(session: Session, token: str, *, secret_key: str) -> User:
@@ -349,10 +380,12 @@ class Resumed:
 
     user: User | None
     timed_out: bool = False
+    second_factor: bool = False
 
 
-def start_session(session: Session, user: User, *, secret_key: str) -> str:
-    """A new session for ``user``; the returned key goes in the cookie and nowhere else."""
+def start_session(session: Session, user: User, *, secret_key: str, second_factor: bool = False) -> str:
+    """A new session for ``user``; the returned key goes in the cookie and nowhere else.
+    ``second_factor`` records that the person also passed their authenticator code."""
     key = _new_token()
     moment = clock.now()
     session.add(
@@ -361,6 +394,7 @@ def start_session(session: Session, user: User, *, secret_key: str) -> str:
             key_digest=_digest("session", key, secret_key),
             created_at=moment,
             last_seen_at=moment,
+            second_factor_at=moment if second_factor else None,
         )
     )
     session.flush()
@@ -380,7 +414,7 @@ def resume_session(session: Session, key: str, *, secret_key: str) -> Resumed:
     if moment - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
         row.last_seen_at = moment
         session.flush()
-    return Resumed(row.user)
+    return Resumed(row.user, second_factor=row.second_factor_at is not None)
 
 
 def end_session(session: Session, key: str, *, secret_key: str) -> None:
@@ -459,15 +493,7 @@ def _long_date(moment: dt.datetime) -> str:
 
 
 def check_nomination_link(session: Session, token: str, *, secret_key: str) -> NominationToken:
-    presented = _digest("nomination link", token, secret_key)
-    row = session.scalars(sa.select(NominationToken).where(NominationToken.token_digest == presented)).first()
-    if row is None or not hmac.compare_digest(row.token_digest, presented):
-        raise LinkRefused(LinkProblem.UNKNOWN)
-    if row.used_at is not None:
-        raise LinkRefused(LinkProblem.USED)
-    if clock.now() >= row.expires_at:
-        raise LinkRefused(LinkProblem.EXPIRED)
-    return row
+    return _usable_link(session, NominationToken, "nomination link", token, secret_key)
 
 
 def check_nominee(session: Session, school: School, full_name: str, email: str) -> None:
@@ -584,6 +610,8 @@ def add_lead_provider_user(
     errors = []
     if not _tidy_name(full_name):
         errors.append(("full_name", "Enter the person’s full name"))
+    elif len(_tidy_name(full_name)) > NAME_MAX_LENGTH:
+        errors.append(("full_name", f"Full name must be {NAME_MAX_LENGTH} characters or fewer"))
     if not valid_email(email):
         errors.append(("email", "Enter an email address in the correct format, like name@example.com"))
     if errors:

@@ -36,6 +36,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
+from domain import audit
 from domain.clock import UTC, now, today
 from domain.errors import Collector, InvalidTransition, RuleBroken
 from domain.people import find_teacher
@@ -759,16 +760,27 @@ def void_declaration(session: Session, declaration: ParticipantDeclaration) -> P
             sa.select(StatementLineItem).where(StatementLineItem.participant_declaration_id == declaration.id)
         )
     )
-    if state == DeclarationState.PAID:
-        _claw_back(session, declaration, items)
-    else:
-        for item in items:
-            if item.state in (LineItemState.ELIGIBLE, LineItemState.PAYABLE, LineItemState.INELIGIBLE):
-                item.state = LineItemState.VOIDED
-        declaration.voided_at = now()
-        change_state(session, declaration, DeclarationState.VOIDED)
-    if declaration.declaration_type == DeclarationType.COMPLETED:
-        recompute_mentor_completion(session, declaration.participant_profile)
+    with audit.reason(session, None, action="voided"):
+        if state == DeclarationState.PAID:
+            _claw_back(session, declaration, items)
+        else:
+            for item in items:
+                if item.state in (LineItemState.ELIGIBLE, LineItemState.PAYABLE, LineItemState.INELIGIBLE):
+                    item.state = LineItemState.VOIDED
+            declaration.voided_at = now()
+            change_state(session, declaration, DeclarationState.VOIDED)
+        if declaration.declaration_type == DeclarationType.COMPLETED:
+            recompute_mentor_completion(session, declaration.participant_profile)
+    return declaration
+
+
+def void_for_provider(
+    session: Session, declaration: ParticipantDeclaration, voided_by: str
+) -> ParticipantDeclaration:
+    """DfE voids a declaration on its provider's behalf: exactly the provider's own void (the
+    same states, clawback and messages), with who did it kept in ``voided_by``."""
+    void_declaration(session, declaration)
+    declaration.voided_by = voided_by[:320]
     session.flush()
     return declaration
 
@@ -809,4 +821,5 @@ __all__ = [
     "record_declaration",
     "uplift_paid",
     "void_declaration",
+    "void_for_provider",
 ]

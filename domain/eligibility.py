@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from domain import audit
 from domain.declarations import change_state, next_output_statement
 from domain.errors import RuleBroken
 from storage.enums import DeclarationState, EligibilityReason, EligibilityStatus, LineItemState
@@ -50,13 +51,14 @@ def record_eligibility(
     eligibility = session.scalars(
         sa.select(ParticipantEligibility).where(ParticipantEligibility.participant_profile_id == profile.id)
     ).first()
-    if eligibility is None:
-        eligibility = ParticipantEligibility(participant_profile_id=profile.id, status=status)
-        session.add(eligibility)
-    eligibility.status = status
-    eligibility.reason = reason
-    eligibility.manually_validated = manually_validated
-    session.flush()
+    why = None if reason == EligibilityReason.NONE else str(reason.value)
+    with audit.reason(session, why):
+        if eligibility is None:
+            eligibility = ParticipantEligibility(participant_profile_id=profile.id, status=status)
+            session.add(eligibility)
+        eligibility.status = status
+        eligibility.reason = reason
+        eligibility.manually_validated = manually_validated
 
     released = waiting = 0
     if status == EligibilityStatus.ELIGIBLE:

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from domain import audit
 from domain.clock import UTC, now, today
 from domain.errors import Collector
 from domain.people import find_teacher
@@ -336,18 +337,26 @@ def _change_training_status(
     reason: str | None,
 ) -> None:
     assert subject.profile is not None and subject.record is not None
-    session.add(
-        ParticipantProfileState(
-            participant_profile_id=subject.profile.id,
-            lead_provider_id=lead_provider_id,
-            state=status,
-            reason=reason,
-            created_at=now(),
+    with audit.reason(session, reason, action=STATUS_VERBS[status]):
+        session.add(
+            ParticipantProfileState(
+                participant_profile_id=subject.profile.id,
+                lead_provider_id=lead_provider_id,
+                state=status,
+                reason=reason,
+                created_at=now(),
+            )
         )
-    )
-    subject.record = _version_induction_record(session, subject.record, training_status=status)
-    subject.profile.training_status = status
-    session.flush()
+        subject.record = _version_induction_record(session, subject.record, training_status=status)
+        subject.profile.training_status = status
+
+
+#: How the audit trail names each change of training status.
+STATUS_VERBS = {
+    TrainingStatus.WITHDRAWN: "withdrawn",
+    TrainingStatus.DEFERRED: "deferred",
+    TrainingStatus.ACTIVE: "resumed",
+}
 
 
 # --- change schedule --------------------------------------------------------------------

@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -36,7 +37,9 @@ from sqlalchemy.orm import Session
 from domain import clock
 from domain import partnerships as rules
 from domain.accounts import (
-    Links,
+    Links as AccountLinks,
+)
+from domain.accounts import (
     NominationRefused,
     TooManyRequests,
     gias_contact_email,
@@ -49,11 +52,20 @@ from storage.models import (
     Cohort,
     DeliveryPartner,
     LeadProvider,
+    Partnership,
     PartnershipUpload,
     ProviderRelationship,
     School,
     User,
 )
+
+
+class Links(AccountLinks, Protocol):
+    """Where the schools' emails point: the account links, and the link with which a school
+    challenges a partnership without signing in (``domain.partnerships.challenge_token``)."""
+
+    def report_partnership(self, token: str) -> str: ...
+
 
 #: The largest file accepted, as the original service (2 MB is tens of thousands of URNs).
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -401,7 +413,7 @@ def confirm_upload(
             provider=provider,
             partner=check.delivery_partner,
             cohort=check.cohort,
-            deadline=partnership.challenge_deadline or clock.now(),
+            partnership=partnership,
             secret_key=secret_key,
             sender=sender,
             links=links,
@@ -431,14 +443,16 @@ def _tell_school(
     provider: LeadProvider,
     partner: DeliveryPartner,
     cohort: Cohort,
-    deadline: dt.datetime,
+    partnership: Partnership,
     secret_key: str,
     sender: EmailSender,
     links: Links,
 ) -> SchoolNotice:
     """Email the induction tutor; a school without one gets, at its GIAS address, a link to
     name one in the same email (made by ``domain.accounts``, so it is an ordinary nomination
-    link). A school with neither address is reported, not emailed."""
+    link). A school with neither address is reported, not emailed. Both emails carry the link
+    to challenge the partnership, which needs no sign-in (school-side spec §2.4)."""
+    deadline = partnership.challenge_deadline or clock.now()
     personalisation = {
         "lead_provider_name": provider.name,
         "delivery_partner_name": partner.name,
@@ -446,6 +460,7 @@ def _tell_school(
         "urn": school.urn,
         "academic_year": academic_year(cohort.start_year),
         "challenge_deadline": f"{deadline.day} {deadline:%B %Y}",
+        "challenge_url": links.report_partnership(rules.challenge_token(partnership, secret_key)),
     }
     tutor = school.induction_tutor
     if tutor is not None:

@@ -6,16 +6,18 @@ the caller sent them (strings, numbers, ``None``) because a blank or malformed v
 a rule with its own message, never a server error. Each function works inside the
 caller's transaction and leaves committing to it.
 
-Telling the school (an email now and a reminder after seven days in the original) is a
-separate piece of work: nothing is recorded here in its place, so there is no outbox row
-to pretend a message went out. The ``reported`` event log entry of the original is left
-out for the same reason until an event log exists.
+Telling the school when a provider confirms it is ``domain.partnership_uploads``' work (the
+seven-day reminder of the original is not built); its email carries a signed link
+(:func:`challenge_token`) with which the school can challenge without signing in, until the
+challenge deadline. A challenge emails every user of the provider.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+import hashlib
+import hmac
 import re
 import uuid
 from typing import Any
@@ -23,15 +25,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from domain import clock
+from domain import audit, clock
+from domain.accounts import Links
 from domain.errors import RuleBroken
 from domain.schools import is_cip_only, is_eligible
+from integrations import email_templates as templates
+from integrations.email import EmailMessage, EmailSender
 from storage.enums import ChallengeReason, InductionProgrammeChoice, InductionStatus, TrainingProgramme
 from storage.models import (
     Cohort,
     DeliveryPartner,
     InductionProgramme,
     InductionRecord,
+    LeadProvider,
+    LeadProviderUser,
     Partnership,
     ProviderRelationship,
     School,
@@ -516,10 +523,65 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 CHALLENGE_REASON_BLANK = "Select why you are reporting this partnership"
 CHALLENGE_ALREADY = "Your school has already told us this partnership is not right"
 CHALLENGE_TOO_LATE = "The deadline for reporting this partnership has passed. Contact us for help"
+#: The five reasons a school gives (school-side spec §2.4), as the school reads them; the
+#: provider's email quotes the same words.
+CHALLENGE_REASONS: dict[ChallengeReason, str] = {
+    ChallengeReason.ANOTHER_PROVIDER: "We have already agreed to work with another provider",
+    ChallengeReason.NOT_CONFIRMED: "We have not confirmed an agreement with this provider",
+    ChallengeReason.DO_NOT_RECOGNISE: "We do not recognise this provider",
+    ChallengeReason.NO_ECTS: "We do not have any early career teachers this year",
+    ChallengeReason.MISTAKE: "This looks like a mistake",
+}
+
+
+class ChallengeLinkInvalid(LookupError):
+    """An emailed challenge link that names no partnership, or whose signature does not match
+    (tampered with, or from an email sent before the provider confirmed the school again)."""
+
+
+def challenge_token(partnership: Partnership, secret_key: str) -> str:
+    """The token of the emailed "report this partnership" link. The school needs no account to
+    use it (school-side spec §2.4), so it names the partnership and is signed with a key of its
+    own derived from ``SECRET_KEY``; signing the deadline too means a new confirmation (which
+    moves the deadline) leaves only the newest email's link working. Nothing is stored: the
+    deadline bounds the link's life."""
+    return f"{partnership.id.hex}.{_challenge_signature(partnership, secret_key)}"
+
+
+def partnership_for_challenge_token(session: Session, token: str, secret_key: str) -> Partnership:
+    """The partnership an emailed challenge link names; :class:`ChallengeLinkInvalid` if none."""
+    found, _, signature = (token or "").partition(".")
+    wanted = _uuid(found)
+    partnership = session.get(Partnership, wanted) if wanted is not None else None
+    if (
+        partnership is None
+        or partnership.is_relationship
+        or not hmac.compare_digest(signature, _challenge_signature(partnership, secret_key))
+    ):
+        raise ChallengeLinkInvalid(token)
+    return partnership
+
+
+def challenge_window_closed(partnership: Partnership) -> bool:
+    """Whether the deadline for challenging has passed (checked again when challenging)."""
+    return partnership.challenge_deadline is not None and clock.now() > partnership.challenge_deadline
+
+
+def _challenge_signature(partnership: Partnership, secret_key: str) -> str:
+    key = hmac.new(secret_key.encode(), b"partnership challenge link", hashlib.sha256).digest()
+    deadline = partnership.challenge_deadline
+    signed = f"{partnership.id}|{int(deadline.timestamp()) if deadline is not None else ''}"
+    return hmac.new(key, signed.encode(), hashlib.sha256).hexdigest()
 
 
 def challenge_partnership(
-    session: Session, school_id: uuid.UUID, partnership_id: Any, reason: Any
+    session: Session,
+    school_id: uuid.UUID,
+    partnership_id: Any,
+    reason: Any,
+    *,
+    sender: EmailSender,
+    links: Links,
 ) -> Partnership:
     """A school says it is not working with this provider (school-side spec §2.4).
 
@@ -527,7 +589,8 @@ def challenge_partnership(
     carries the reason and time, and the API's visibility rule ignores challenged
     partnerships, so the provider stops seeing the school's participants at once. "We have no
     ECTs this year" also records that for the school's cohort: no default programme, no
-    updates. Raises :class:`PartnershipNotFound` for a partnership that is not the school's.
+    updates. Every user of the provider is emailed (in the caller's transaction, so a
+    rolled-back challenge sends nothing). Raises :class:`PartnershipNotFound` for a partnership that is not the school's.
     """
     found = _uuid(partnership_id) if isinstance(partnership_id, str | uuid.UUID) else None
     partnership = (
@@ -554,13 +617,43 @@ def challenge_partnership(
         chosen = ChallengeReason(_given(reason) or "")
     except ValueError:
         raise RuleBroken.on("reason", CHALLENGE_REASON_BLANK) from None
-    partnership.challenge_reason = chosen
-    partnership.challenged_at = at
-    if chosen == ChallengeReason.NO_ECTS:
-        school_cohort = _school_cohort(session, school_id, partnership.cohort_id)
-        if school_cohort is not None:
-            school_cohort.induction_programme_choice = InductionProgrammeChoice.NO_EARLY_CAREER_TEACHERS
-            school_cohort.default_induction_programme_id = None
-            school_cohort.opt_out_of_updates = True
+    with audit.reason(session, chosen.value, action="challenged"):
+        partnership.challenge_reason = chosen
+        partnership.challenged_at = at
+        if chosen == ChallengeReason.NO_ECTS:
+            school_cohort = _school_cohort(session, school_id, partnership.cohort_id)
+            if school_cohort is not None:
+                school_cohort.induction_programme_choice = InductionProgrammeChoice.NO_EARLY_CAREER_TEACHERS
+                school_cohort.default_induction_programme_id = None
+                school_cohort.opt_out_of_updates = True
     session.flush()
+    _tell_provider_of_challenge(session, partnership, chosen, sender=sender, links=links)
     return partnership
+
+
+def _tell_provider_of_challenge(
+    session: Session, partnership: Partnership, reason: ChallengeReason, *, sender: EmailSender, links: Links
+) -> None:
+    provider = session.get(LeadProvider, partnership.lead_provider_id)
+    school = session.get(School, partnership.school_id)
+    partner = session.get(DeliveryPartner, partnership.delivery_partner_id)
+    cohort = session.get(Cohort, partnership.cohort_id)
+    assert provider is not None and school is not None and cohort is not None
+    users = session.scalars(
+        sa.select(LeadProviderUser).where(LeadProviderUser.lead_provider_id == provider.id)
+    ).all()
+    for user in sorted(users, key=lambda u: u.user.email):
+        personalisation = {
+            "full_name": user.user.full_name,
+            "lead_provider_name": provider.name,
+            "delivery_partner_name": partner.name if partner is not None else "no delivery partner",
+            "school_name": school.name,
+            "urn": school.urn,
+            "academic_year": f"{cohort.start_year} to {cohort.start_year + 1}",
+            "reason": CHALLENGE_REASONS[reason],
+            "sign_in_page_url": links.sign_in_page(),
+        }
+        message = EmailMessage(
+            to=user.user.email, template=templates.PARTNERSHIP_CHALLENGED, personalisation=personalisation
+        )
+        sender.send(message)

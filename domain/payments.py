@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import decimal
 import uuid
 from collections import Counter
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from domain.errors import RuleBroken
 from domain.statement_lifecycle import get_statement
@@ -38,6 +39,7 @@ from storage.models import (
     Statement,
     StatementAdjustment,
     StatementLineItem,
+    Teacher,
 )
 
 D = decimal.Decimal
@@ -591,3 +593,59 @@ def _service_fee(contract: CallOffContract, bands: Sequence[ParticipantBand]) ->
         payments=SERVICE_FEE_PAYMENTS,
         amount=money(fixed) if fixed is not None else calculated,
     )
+
+
+# --- what the finance pages list beside the breakdown ------------------------------------------
+
+
+def provider_statements(session: Session, lead_provider_id: uuid.UUID) -> list[Statement]:
+    """Every statement of a provider, each with its cohort loaded, by cohort then payment
+    date: the finance pages' cohort and statement selector, in one query."""
+    return list(
+        session.scalars(
+            sa.select(Statement)
+            .join(Statement.cohort)
+            .where(Statement.lead_provider_id == lead_provider_id)
+            .order_by(Cohort.start_year, Statement.payment_date, Statement.name)
+            .options(contains_eager(Statement.cohort))
+        )
+    )
+
+
+@dataclass(frozen=True)
+class VoidedDeclaration:
+    """A declaration voided while on a statement: it pays nothing, and finance lists it."""
+
+    declaration_id: uuid.UUID
+    participant_id: uuid.UUID
+    participant_name: str
+    course_identifier: CourseIdentifier
+    declaration_type: DeclarationType
+    declaration_date: dt.datetime
+    voided_at: dt.datetime | None
+
+
+def voided_declarations(session: Session, statement_id: uuid.UUID | str) -> list[VoidedDeclaration]:
+    """The statement's voided line items (``Breakdown.voided_count`` of them), by date."""
+    statement = get_statement(session, statement_id)
+    rows = session.execute(
+        sa.select(
+            ParticipantDeclaration.id,
+            ParticipantDeclaration.teacher_id,
+            Teacher.full_name,
+            ParticipantDeclaration.course_identifier,
+            ParticipantDeclaration.declaration_type,
+            ParticipantDeclaration.declaration_date,
+            ParticipantDeclaration.voided_at,
+        )
+        .select_from(StatementLineItem)
+        .join(
+            ParticipantDeclaration, ParticipantDeclaration.id == StatementLineItem.participant_declaration_id
+        )
+        .join(Teacher, Teacher.id == ParticipantDeclaration.teacher_id)
+        .where(
+            StatementLineItem.statement_id == statement.id, StatementLineItem.state == LineItemState.VOIDED
+        )
+        .order_by(ParticipantDeclaration.declaration_date, ParticipantDeclaration.id)
+    ).all()
+    return [VoidedDeclaration(*row) for row in rows]

@@ -230,6 +230,16 @@ def set_up_cohort(
     return row
 
 
+def record_no_ects_expected(session: Session, school: School, cohort: Cohort) -> SchoolCohort:
+    """The school's GIAS contact, asked while naming an induction tutor (school-side spec §1.2),
+    says no ECTs will start in ``cohort``: the same record as the set-up's "no" (no programme,
+    opted out of updates, so nothing chases the school about this cohort, and its tutor is not
+    sent to set it up). A cohort the school has already set up is left as it is."""
+    return school_cohort(session, school, cohort) or set_up_cohort(
+        session, school, cohort, expecting_ects=False
+    )
+
+
 def _appropriate_body(session: Session, body_id: uuid.UUID | str | None) -> AppropriateBody | None:
     if body_id in (None, ""):
         return None

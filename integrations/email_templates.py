@@ -43,6 +43,8 @@ TUTOR_NOMINATED = "tutor_nominated"
 LEAD_PROVIDER_WELCOME = "lead_provider_welcome"
 PARTNERSHIP_CONFIRMED_TUTOR = "partnership_confirmed_tutor"
 PARTNERSHIP_CONFIRMED_SCHOOL = "partnership_confirmed_school"
+PARTNERSHIP_CHALLENGED = "partnership_challenged"
+STAFF_WELCOME = "staff_welcome"
 
 TEMPLATES: dict[str, EmailTemplate] = {
     template.name: template
@@ -138,7 +140,9 @@ To sign in, enter your email address at ((sign_in_page_url)) and we will email y
 
 What to do next: sign in and add your ECTs and mentors, so that the provider can start their training. Sign in at ((sign_in_page_url))
 
-If your school has not agreed to work with ((lead_provider_name)), sign in and tell us before ((challenge_deadline)). We will then stop them seeing your teachers’ details.
+If your school has not agreed to work with ((lead_provider_name)), tell us before ((challenge_deadline)) with this link (you do not need to sign in). We will then stop them seeing your teachers’ details.
+
+((challenge_url))
 """,
         ),
         EmailTemplate(
@@ -152,7 +156,43 @@ Your school has no induction tutor in Manage teacher CPD yet. The induction tuto
 
 ((nomination_url))
 
-If your school has not agreed to work with ((lead_provider_name)), name your induction tutor and ask them to sign in and tell us before ((challenge_deadline)). You can also email us at ((support_email)).
+If your school has not agreed to work with ((lead_provider_name)), tell us before ((challenge_deadline)) with this link (nobody needs to sign in). We will then stop them seeing your teachers’ details.
+
+((challenge_url))
+
+You can also email us at ((support_email)).
+""",
+        ),
+        EmailTemplate(
+            PARTNERSHIP_CHALLENGED,
+            "((school_name)) says it is not working with ((lead_provider_name))",
+            """Hello ((full_name)),
+
+((school_name)) (URN ((urn))) has told us that it is not working with ((lead_provider_name)) and ((delivery_partner_name)) in the ((academic_year)) academic year.
+
+The reason they gave: ((reason))
+
+You can no longer see this school’s early career teachers (ECTs) and mentors, in the API or in Manage teacher CPD. If the school has agreed to work with you after all, talk to them, then confirm the partnership again: the school will be told and can report it again if it is not right.
+
+Sign in to see your schools at ((sign_in_page_url))
+""",
+        ),
+        EmailTemplate(
+            STAFF_WELCOME,
+            "Your DfE staff account for Manage teacher CPD",
+            """Hello ((full_name)),
+
+You now have a DfE staff account for Manage teacher CPD, with these roles: ((roles)).
+
+Use this link to sign in:
+
+((sign_in_url))
+
+The link works once, for 24 hours. After that, get a new one at ((sign_in_page_url))
+
+When you first sign in you will set up an authenticator app on your phone, such as Microsoft Authenticator or Google Authenticator. After that, you sign in with an emailed link and a 6-digit code from the app.
+
+If you were not expecting this email, tell us at ((support_email)).
 """,
         ),
     )

@@ -19,6 +19,21 @@ from storage.models import Base
 TEST_SECRET_KEY = "test-secret-key-that-is-long-enough-0123456789"
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One visible line when browser tests were skipped for want of Chromium (the skip is in
+    tests/web/conftest.py; this hook sits here so that xdist's controller runs it)."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if isinstance(report.longrepr, tuple) and "browser tests skipped" in str(report.longrepr[-1])
+    ]
+    if skipped:
+        reason = str(skipped[0].longrepr[-1]).removeprefix("Skipped: ")
+        terminalreporter.write_sep(
+            "!", f"NOTICE: {len(skipped)} tests skipped: {reason}", yellow=True, bold=True
+        )
+
+
 def _fresh_postgres_database(base_url: str) -> tuple[str, sa.URL]:
     url = sa.make_url(base_url)
     name = f"cpd_test_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"

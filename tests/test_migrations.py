@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.orm import Session
 
 from domain import clock
 from storage.db import dispose_all, get_engine
@@ -31,6 +32,7 @@ from storage.models import (
     School,
     Statement,
     Teacher,
+    User,
 )
 from storage.sync_backfill import EPOCH, backfill
 from tests import builders as b
@@ -84,6 +86,62 @@ def test_0004_goes_down_and_up_again(throwaway):
     upgrade(throwaway, "0004_api_updated_at")
     with get_engine(throwaway).connect() as connection:
         assert connection.execute(sa.text("SELECT id FROM api_sync_clock")).scalars().all() == [1]
+
+
+def _downgrade(url: str, revision: str) -> None:
+    config = alembic_config()
+    with get_engine(url).begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+
+
+def _school_with_signed_up_tutor(url: str) -> uuid.UUID:
+    """A school whose tutor has an account: the rows the accounts migration (0005) reshapes."""
+    with Session(get_engine(url)) as session:
+        school = b.school(session)
+        user = User(email="tutor@example.com", full_name="Tutor")
+        session.add(user)
+        session.flush()
+        session.get(InductionTutor, school.induction_tutor_id).user_id = user.id  # type: ignore[union-attr]
+        session.commit()
+        return school.id
+
+
+def _tutor_of(url: str, school_id: uuid.UUID) -> uuid.UUID | None:
+    with Session(get_engine(url)) as session:
+        return session.scalar(sa.select(School.induction_tutor_id).where(School.id == school_id))
+
+
+def test_every_migration_goes_down_to_base_and_back_up_to_the_models(throwaway):
+    """With data in the tables each step reshapes (on SQLite, a table is rebuilt to alter it,
+    which foreign keys from other rows must survive)."""
+    upgrade(throwaway)
+    _school_with_signed_up_tutor(throwaway)
+    _downgrade(throwaway, "base")
+    with get_engine(throwaway).connect() as connection:
+        assert sa.inspect(connection).get_table_names() == ["alembic_version"]
+    upgrade(throwaway)
+    with get_engine(throwaway).connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_the_accounts_migration_keeps_each_schools_tutor_down_and_up(throwaway):
+    upgrade(throwaway)
+    school_id = _school_with_signed_up_tutor(throwaway)
+    tutor = _tutor_of(throwaway, school_id)
+    assert tutor is not None
+    _downgrade(throwaway, "0004_api_updated_at")
+    with get_engine(throwaway).connect() as connection:
+        columns = {column["name"] for column in sa.inspect(connection).get_columns("induction_tutors")}
+        assert "user_id" not in columns and "users" not in sa.inspect(connection).get_table_names()
+        if connection.dialect.name == "sqlite":
+            assert connection.execute(sa.text("PRAGMA foreign_key_check")).all() == []
+    assert _tutor_of(throwaway, school_id) == tutor
+    upgrade(throwaway)
+    assert _tutor_of(throwaway, school_id) == tutor
+    with Session(get_engine(throwaway)) as session:
+        assert session.get(InductionTutor, tutor).user_id is None  # type: ignore[union-attr]
 
 
 def _at(day: int) -> dt.datetime:

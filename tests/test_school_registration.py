@@ -17,10 +17,14 @@ from domain.partnerships import (
 )
 from domain.registrations import eligibility_for
 from domain.school_cohorts import NOTHING_TO_KEEP, Training, set_up_cohort
+from integrations.email import OutboxSender
 from integrations.teacher_records import TeacherRecord
 from storage.enums import EligibilityReason, EligibilityStatus, InductionProgrammeChoice, ProfileType
 from tests import builders
 from tests.factories import provider_with_token
+from web.auth.links import PageLinks
+
+LINKS = PageLinks("http://testserver", "help@example.test")
 
 
 def record(**changes: object) -> TeacherRecord:
@@ -80,14 +84,20 @@ def test_a_challenge_needs_a_reason_and_the_window_and_happens_once(session):
     school = builders.school(session)
     partnership = confirm_partnership(session, provider.id, "2025", str(school.id), str(partner.id))
     with pytest.raises(RuleBroken, match="Select why"):
-        challenge_partnership(session, school.id, partnership.id, "")
+        challenge_partnership(
+            session, school.id, partnership.id, "", sender=OutboxSender(session), links=LINKS
+        )
     with (
         clock.travel(partnership.challenge_deadline + dt.timedelta(seconds=1)),
         pytest.raises(RuleBroken) as late,
     ):
-        challenge_partnership(session, school.id, partnership.id, "mistake")
+        challenge_partnership(
+            session, school.id, partnership.id, "mistake", sender=OutboxSender(session), links=LINKS
+        )
     assert late.value.errors == [("reason", CHALLENGE_TOO_LATE)]
-    challenge_partnership(session, school.id, partnership.id, "no_ects")
+    challenge_partnership(
+        session, school.id, partnership.id, "no_ects", sender=OutboxSender(session), links=LINKS
+    )
     sc = partnership_school_cohort = builders.school_cohort(session, school, 2025)
     assert (
         partnership_school_cohort.induction_programme_choice
@@ -95,5 +105,7 @@ def test_a_challenge_needs_a_reason_and_the_window_and_happens_once(session):
     )
     assert sc.default_induction_programme_id is None and sc.opt_out_of_updates
     with pytest.raises(RuleBroken) as again:
-        challenge_partnership(session, school.id, partnership.id, "mistake")
+        challenge_partnership(
+            session, school.id, partnership.id, "mistake", sender=OutboxSender(session), links=LINKS
+        )
     assert again.value.errors == [("reason", CHALLENGE_ALREADY)]

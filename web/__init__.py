@@ -1,13 +1,14 @@
 """Web pages served beside the API by the same Flask app: the published specs
 (``/api-docs``), GOV.UK Frontend's assets (``/assets``), the documentation site
 (``/api-reference``), and the service's pages: signing in and naming induction tutors
-(``auth``, at ``/``), schools (``/schools``), lead providers (``/providers``) and, outside
-production, the email outbox (``/dev/outbox``). The service's pages share ``web/service.py``
+(``auth``, at ``/``), schools (``/schools``), lead providers (``/providers``) and, in local
+development only, the email outbox (``/dev/outbox``, see ``web.dev_outbox.enabled``). The service's pages share ``web/service.py``
 (layout, errors, session cookie, CSRF) and ``web/templates/layout.html``.
 
 Connexion routes a request by the specs first; a path that no spec knows falls through
 its routers to the Flask app, where these blueprints answer. Paths that nothing here
-knows still reach the API's JSON 404 (handlers/errors.py).
+knows get the GOV.UK 404 page under the service pages' prefixes (``web.service``) and
+``/api-reference``, and the API's JSON 404 (handlers/errors.py) anywhere else.
 """
 
 from __future__ import annotations
@@ -20,8 +21,7 @@ from cpd.config import Settings
 
 def register(app: Flask, settings: Settings) -> None:
     """Add the pages to the Connexion app's Flask app (``connexion_app.app``)."""
-    from integrations.email import outbox_available
-    from web import assets, dev_outbox, providers, published_specs, schools, service
+    from web import admin, assets, dev_outbox, finance, providers, published_specs, schools, service, staff
     from web.auth import blueprint as auth
     from web.docs_site import blueprint as docs_site
 
@@ -43,6 +43,9 @@ def register(app: Flask, settings: Settings) -> None:
     app.register_blueprint(auth)
     app.register_blueprint(schools.blueprint)
     app.register_blueprint(providers.blueprint)
-    if outbox_available(settings):
+    app.register_blueprint(admin.blueprint)
+    app.register_blueprint(finance.blueprint)
+    app.register_blueprint(staff.blueprint)
+    if dev_outbox.enabled(settings):
         app.register_blueprint(dev_outbox.blueprint)
     assets.check_installed()

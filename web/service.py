@@ -13,16 +13,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, render_template, request
+import starlette.exceptions
+from flask import Blueprint, Flask, Response, current_app, g, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from govuk_frontend_wtf.main import WTFormsHelpers
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from cpd.config import Settings
 from domain.accounts import SESSION_MAX_AGE
-from integrations.email import EmailNotConfigured, EmailNotSent, outbox_available
+from integrations.email import EmailNotConfigured, EmailNotSent
 from integrations.teacher_records import TeacherRecordServiceError
+from web import audit as web_audit
 from web.assets import frontend_version
 from web.context import close_db, settings
 from web.forms import error_summary_params
@@ -30,6 +32,9 @@ from web.forms import error_summary_params
 SERVICE_NAME = "Manage teacher CPD"
 SESSION_COOKIE = "cpd_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+#: Blueprints made by :func:`service_blueprint`: the first segments of their routes are the
+#: service's page prefixes (``/schools``, ``/sign-in``…), where an unknown path is an HTML 404.
+_SERVICE_BLUEPRINTS: set[str] = set()
 
 csrf = CSRFProtect()
 log = logging.getLogger("cpd.web")
@@ -40,11 +45,18 @@ assets_blueprint = Blueprint(
 
 
 class ServiceSessionInterface(SecureCookieSessionInterface):
-    """The session cookie is ``Secure`` in production always, elsewhere whenever the request
-    came over HTTPS (so ``make run`` on plain http://127.0.0.1 still works)."""
+    """The session cookie is ``Secure`` in production always, and elsewhere whenever the
+    service is published over HTTPS (a public sandbox's ``CPD_BASE_URL``, even behind a proxy
+    that ends TLS) or the request came over it; so only ``make run`` on plain
+    http://127.0.0.1 gets a cookie without it."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        return app.config["CPD_SETTINGS"].environment == "production" or request.is_secure
+        app_settings = app.config["CPD_SETTINGS"]
+        return (
+            app_settings.environment == "production"
+            or (app_settings.base_url or "").startswith("https://")
+            or request.is_secure
+        )
 
 
 def init_app(app: Flask, app_settings: Settings) -> None:
@@ -68,6 +80,9 @@ def init_app(app: Flask, app_settings: Settings) -> None:
     app.before_request(_protect_pages_from_csrf)
     # App-wide, so it wins over Connexion's JSON rendering of every HTTP error.
     app.register_error_handler(CSRFError, _csrf_failed)
+    # A path no route matches belongs to no blueprint, so these are app-wide too.
+    app.register_error_handler(NotFound, _unrouted)
+    app.register_error_handler(MethodNotAllowed, _unrouted)
     app.teardown_appcontext(close_db)
 
 
@@ -83,8 +98,12 @@ def service_blueprint(name: str, import_name: str, **options: Any) -> Blueprint:
     """A blueprint for pages of the service: its own ``templates`` folder, the layout's
     context, and HTML error pages for what goes wrong in its views."""
     blueprint = Blueprint(name, import_name, template_folder="templates", **options)
+    _SERVICE_BLUEPRINTS.add(name)
     blueprint.context_processor(layout_context)
     blueprint.after_request(_private_page_headers)
+    # The page's writes are the signed-in user's in the audit trail (web.audit).
+    blueprint.before_request(web_audit.act_as_signed_in_user)
+    blueprint.teardown_request(web_audit.stop_acting)
     register_error_pages(blueprint)
     return blueprint
 
@@ -118,9 +137,15 @@ def layout_context() -> dict[str, Any]:
         "current_user": user,
         "current_roles": roles,
         "role_navigation": navigation,
-        "show_outbox": outbox_available(app_settings),
+        "show_outbox": _outbox_enabled(app_settings),
         "support_email": app_settings.support_email,
     }
+
+
+def _outbox_enabled(app_settings: Settings) -> bool:
+    from web.dev_outbox import enabled  # dev_outbox builds on this module
+
+    return enabled(app_settings)
 
 
 def render_page(template: str, title: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -167,6 +192,29 @@ def _http_error(error: HTTPException) -> Response:
     if status >= 500:
         return _server_error(error)
     return _error_page("errors/bad_request.html", "Sorry, there is a problem with your request", status)
+
+
+def page_prefixes(app: Flask) -> frozenset[str]:
+    """The first path segments of the service's pages (``schools``, ``sign-in``…), read from
+    the routes, so a new blueprint's prefix is covered; never ``api``."""
+    prefixes = {
+        rule.rule.split("/")[1]
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in _SERVICE_BLUEPRINTS
+    }
+    return frozenset(prefixes - {"", "api"})
+
+
+def _unrouted(error: HTTPException) -> Response:
+    """An unknown path (or method) under a page prefix is the GOV.UK 404 page; anywhere else it
+    is handed back to Connexion, which answers with the API's JSON 404 or 405."""
+    first = request.path.split("/")[1] if request.path.count("/") else ""
+    if first in page_prefixes(current_app):
+        # No blueprint matched, so its context processor did not run: give the layout its own.
+        html = render_template("errors/not_found.html", title="Page not found", **layout_context())
+        return _private_page_headers(Response(html, status=404, mimetype="text/html"))
+    # What Connexion's own handler for Flask's HTTP errors does: its middleware renders it.
+    raise starlette.exceptions.HTTPException(error.code or 404, detail=error.description)
 
 
 def _csrf_failed(_error: CSRFError) -> Response:

@@ -1,6 +1,16 @@
 """The whole storage model, importable from one place."""
 
-from .accounts import LeadProviderUser, NominationToken, SignInLinkRequest, SignInToken, User, UserSession
+from .accounts import (
+    LeadProviderUser,
+    NominationToken,
+    SignInLinkRequest,
+    SignInToken,
+    StaffRoleGrant,
+    StaffSecondFactor,
+    User,
+    UserSession,
+)
+from .audit import ApiRequest, AuditEvent
 from .base import Base, UTCDateTime
 from .declarations import DeclarationStateChange, ParticipantDeclaration
 from .emails import OutboxEmail
@@ -39,9 +49,11 @@ from .schools import (
 from .sync import ApiSyncClock
 
 __all__ = [
+    "ApiRequest",
     "ApiSyncClock",
     "ApiToken",
     "AppropriateBody",
+    "AuditEvent",
     "Base",
     "CallOffContract",
     "Cohort",
@@ -76,6 +88,8 @@ __all__ = [
     "SchoolCohort",
     "SignInLinkRequest",
     "SignInToken",
+    "StaffRoleGrant",
+    "StaffSecondFactor",
     "Statement",
     "StatementAdjustment",
     "StatementLineItem",

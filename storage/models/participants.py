@@ -48,6 +48,13 @@ class Teacher(UUIDPrimaryKey, Timestamps, ApiStamped, Base):
 
     __table_args__ = (
         sa.Index("ix_teachers_created_at", "created_at"),
+        # Admin search by part of a name (migration 0009): a trigram index on PostgreSQL.
+        sa.Index(
+            "ix_teachers_full_name_lower",
+            sa.func.lower(sa.text("full_name")).label("full_name_lower"),
+            postgresql_using="gin",
+            postgresql_ops={"full_name_lower": "gin_trgm_ops"},
+        ),
         sa.CheckConstraint("trn IS NULL OR length(trn) = 7", name="trn_seven_digits"),
     )
 
@@ -63,6 +70,9 @@ class ParticipantIdentity(UUIDPrimaryKey, Timestamps, Base):
     origin: Mapped[str] = mapped_column(sa.String(32), default="ecf")
 
     teacher: Mapped[Teacher] = relationship(back_populates="identities")
+
+    # Emails are looked up whatever their case (admin search, registrations): migration 0009.
+    __table_args__ = (sa.Index("ix_participant_identities_email_lower", sa.func.lower(sa.text("email"))),)
 
 
 class ParticipantProfile(UUIDPrimaryKey, Timestamps, Base):

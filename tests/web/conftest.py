@@ -1,8 +1,10 @@
 """Fixtures for the documentation site's tests: one server and one Chromium per module (per
 xdist worker), so every page can be visited in a real browser within a few seconds.
 
-Chromium is Debian's (``make browser`` installs it; ``make test`` depends on that), driven by
-Playwright through ``executable_path``: Playwright's own browser downloads are never used.
+Chromium is Debian's (``make browser`` and ``.ci/run`` install it; ``make test`` does not), driven
+by Playwright through ``executable_path``: Playwright's own browser downloads are never used.
+Without it (``/usr/bin/chromium``, or ``CPD_CHROMIUM``) the browser tests are skipped, and the
+terminal summary says so in one line, so a green run without them is never mistaken for a full one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import pytest
 from cpd.config import Settings
 
 CHROMIUM = Path(os.environ.get("CPD_CHROMIUM", "/usr/bin/chromium"))
+#: The skip reason; tests/conftest.py's terminal summary counts the tests skipped with it.
+NO_CHROMIUM = f"no Chromium at {CHROMIUM}: browser tests skipped (`make browser` installs Debian's chromium)"
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +75,7 @@ def site_url(docs_settings: Settings) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: `make browser` installs Debian's chromium")
+        pytest.skip(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

@@ -64,11 +64,13 @@ class Visit:
         if not AXE.exists():
             pytest.skip("axe-core is not installed (`npm ci`, which make test runs)")
         self.base_url = base_url
-        self.context = browser.new_context(**context)
+        # axe-core is injected as an inline script, which the pages' Content-Security-Policy
+        # rightly forbids: only the test's own tabs set the policy aside.
+        self.context = browser.new_context(bypass_csp=True, **context)
         self.page = self.context.new_page()
         self.checker = None
         if context.get("java_script_enabled") is False:
-            self.checker = browser.new_context().new_page()
+            self.checker = browser.new_context(bypass_csp=True).new_page()
         self.problems: list[str] = []
         self.page.on("console", lambda m: m.type == "error" and self.problems.append(f"console: {m.text}"))
         self.page.on("pageerror", lambda e: self.problems.append(f"script error: {e}"))

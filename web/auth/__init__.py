@@ -16,7 +16,7 @@ from web.service import service_blueprint
 
 blueprint = service_blueprint("auth", __name__)
 
-from web.auth import nominations, views  # noqa: E402  (routes attach to the blueprint)
+from web.auth import nominations, second_factor, views  # noqa: E402  (routes attach to the blueprint)
 from web.auth.session import current_roles, current_user, login_required  # noqa: E402
 from web.auth.views import email_links, email_sender  # noqa: E402
 
@@ -29,5 +29,6 @@ __all__ = [
     "email_sender",
     "login_required",
     "nominations",
+    "second_factor",
     "views",
 ]

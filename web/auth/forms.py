@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from govuk_frontend_wtf.wtforms_widgets import GovRadioInput, GovTextInput
 from wtforms import HiddenField, RadioField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Regexp
 
 from domain.accounts import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
 from web.forms import EmailAddress, ServiceForm, strip
@@ -71,4 +71,16 @@ class FindSchoolForm(ServiceForm):
         widget=GovTextInput(),
         filters=[strip],
         validators=[DataRequired(message="Enter your school’s URN")],
+    )
+
+
+class SecondFactorForm(ServiceForm):
+    code = StringField(
+        "Code from your authenticator app",
+        widget=GovTextInput(),
+        filters=[strip],
+        validators=[
+            DataRequired(message="Enter the 6-digit code from your authenticator app"),
+            Regexp(r"^\d{3} ?\d{3}$", message="Enter the code as 6 digits, like 123456"),
+        ],
     )

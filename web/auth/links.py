@@ -19,6 +19,8 @@ SIGN_IN_PATH = "/sign-in"
 CONFIRM_SIGN_IN_PATH = "/sign-in/confirm"
 NOMINATION_START_PATH = "/nominations/start"
 REQUEST_ACCESS_PATH = "/request-access"
+#: A school challenges a partnership from its email without signing in (web/schools/challenge.py).
+REPORT_PARTNERSHIP_PATH = "/schools/report-incorrect-partnership"
 #: What commands use outside production when ``CPD_BASE_URL`` is unset (``make run``'s address).
 DEVELOPMENT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -45,6 +47,9 @@ class PageLinks:
 
     def request_access(self) -> str:
         return f"{self.base_url}{REQUEST_ACCESS_PATH}"
+
+    def report_partnership(self, token: str) -> str:
+        return f"{self.base_url}{REPORT_PARTNERSHIP_PATH}?{urlencode({'token': token})}"
 
 
 def links_for(settings: Settings, request_host_url: str | None = None) -> PageLinks:

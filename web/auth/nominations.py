@@ -4,6 +4,11 @@ for that link ("request access").
 The nomination link's token is kept in the cookie session while the pages ask for the
 tutor's name and email address; it is checked again on every page and used up only on the
 final confirmation, which appoints the tutor and emails them a sign-in link.
+
+A school with no induction tutor that has not yet told us about the cohort registering now is
+first asked whether any ECTs will start (school-side spec §1.2): "no" records that
+(``domain.school_cohorts.record_no_ects_expected``) and ends the journey without a tutor; the
+link stays usable in case that changes.
 """
 
 from __future__ import annotations
@@ -18,20 +23,38 @@ from flask import redirect, request, session, url_for
 from domain import accounts
 from domain.accounts import LinkProblem, LinkRefused, NominationRefused, TooManyRequests
 from domain.errors import RuleBroken
+from domain.school_cohorts import active_registration_cohort, record_no_ects_expected, school_cohort
 from domain.schools import can_access_service
-from storage.models import NominationToken, School
+from storage.models import Cohort, NominationToken, School
 from web.auth import blueprint
 from web.auth.forms import ConfirmForm, FindSchoolForm, NomineeEmailForm, NomineeNameForm
 from web.auth.links import NOMINATION_START_PATH, REQUEST_ACCESS_PATH
 from web.auth.views import Page, email_links, email_sender, link_problem, too_many_requests
 from web.context import db, settings
-from web.forms import show_rule_errors
+from web.forms import ServiceForm, show_rule_errors
 from web.service import render_page
 
 NOMINATION = "nomination"
 NOMINATED = "nominated"
 REQUESTED_URN = "request_access_urn"
 LINK_SENT_TO = "request_access_sent_to"
+NO_ECTS_SAVED = "nomination_no_ects"
+EXPECT_ECTS_BLANK = "Select whether any ECTs will start their induction at your school"
+
+
+def _expect_ects_form(expecting: str | None) -> ServiceForm:
+    """The question's form, with the school pages' radios (imported here: ``web.schools``
+    builds on ``web.auth``)."""
+    from web.schools.forms import radios
+
+    class ExpectEctsForm(ServiceForm):
+        expecting = radios(
+            "Will any early career teachers (ECTs) start their induction at your school?",
+            EXPECT_ECTS_BLANK,
+            [("yes", "Yes"), ("no", "No"), ("not_known", "We do not know yet")],
+        )
+
+    return ExpectEctsForm(data={"expecting": expecting})
 
 
 @dataclass(frozen=True)
@@ -69,7 +92,55 @@ def nomination_start() -> Page:
         return link_problem(refused.problem, kind="nomination")
     _save({"token": token})
     # The token leaves the address bar (and the browser's history) from here on.
-    return redirect(url_for("auth.nomination_name"))
+    row = accounts.check_nomination_link(db(), token, secret_key=settings().secret_key)
+    first = "auth.nomination_expect_ects" if _cohort_to_ask_about(row.school) else "auth.nomination_name"
+    return redirect(url_for(first))
+
+
+def _cohort_to_ask_about(school: School) -> Cohort | None:
+    """The cohort registering now, if the school has no induction tutor and has not told us
+    about it yet: then we ask whether any ECTs will start before asking for a tutor."""
+    if school.induction_tutor_id is not None:
+        return None
+    cohort = active_registration_cohort(db())
+    if cohort is None or school_cohort(db(), school, cohort) is not None:
+        return None
+    return cohort
+
+
+@blueprint.route("/nominations/choose-how-to-continue", methods=["GET", "POST"])
+def nomination_expect_ects() -> Page:
+    found = _in_progress()
+    if not isinstance(found, InProgress):
+        return found
+    data, row = found.data, found.row
+    cohort = _cohort_to_ask_about(row.school)
+    if cohort is None:
+        return redirect(url_for("auth.nomination_name"))
+    form: Any = _expect_ects_form(data.get("expecting"))
+    academic_year = f"{cohort.start_year} to {cohort.start_year + 1}"
+    title = (
+        f"Will any early career teachers (ECTs) start their induction at {row.school.name} "
+        f"in the {academic_year} academic year?"
+    )
+    if form.validate_on_submit():
+        if form.expecting.data == "no":
+            record_no_ects_expected(db(), row.school, cohort)
+            db().commit()
+            session.pop(NOMINATION, None)
+            session[NO_ECTS_SAVED] = {"school": row.school.name, "academic_year": academic_year}
+            return redirect(url_for("auth.nomination_no_ects"))
+        _save({**data, "expecting": form.expecting.data})
+        return redirect(url_for("auth.nomination_name"))
+    return render_page("auth/nomination_expect_ects.html", title, form=form, school=row.school)
+
+
+@blueprint.get("/nominations/choice-saved")
+def nomination_no_ects() -> Page:
+    saved = session.get(NO_ECTS_SAVED)
+    if not saved:
+        return redirect(url_for("auth.start"))
+    return render_page("auth/nomination_no_ects.html", "Your answer has been saved", saved=saved)
 
 
 @blueprint.route("/nominations/full-name", methods=["GET", "POST"])
@@ -82,7 +153,13 @@ def nomination_name() -> Page:
     if form.validate_on_submit():
         _save({**data, "full_name": form.full_name.data})
         return redirect(url_for("auth.nomination_check" if data.get("email") else "auth.nomination_email"))
-    return render_page("auth/nomination_name.html", form.full_name.label.text, form=form, school=row.school)
+    return render_page(
+        "auth/nomination_name.html",
+        form.full_name.label.text,
+        form=form,
+        school=row.school,
+        back_link=url_for("auth.nomination_expect_ects") if data.get("expecting") else None,
+    )
 
 
 @blueprint.route("/nominations/email", methods=["GET", "POST"])

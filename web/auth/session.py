@@ -30,15 +30,20 @@ from web.context import db, settings
 SESSION_KEY = "sid"
 CHOSEN_ROLE = "role"
 AFTER_SIGN_IN = "after_sign_in"
-#: Where each role's pages start, and what the navigation calls them. Admin and finance
-#: roles (issue 7) add their entries here.
+#: Where each role's pages start, and what the navigation calls them.
 ROLE_HOMES: dict[Role, tuple[str, str]] = {
     Role.INDUCTION_TUTOR: ("schools.index", "Your schools"),
     Role.LEAD_PROVIDER: ("providers.index", "Your organisation"),
+    Role.ADMIN: ("admin.index", "Admin"),
+    Role.FINANCE: ("finance.index", "Finance"),
+    Role.SUPER_USER: ("staff.staff_users", "Staff accounts"),
 }
 ROLE_LABELS: dict[Role, str] = {
     Role.INDUCTION_TUTOR: "School induction tutor",
     Role.LEAD_PROVIDER: "Lead provider",
+    Role.ADMIN: "DfE admin",
+    Role.FINANCE: "DfE finance",
+    Role.SUPER_USER: "DfE super user",
 }
 
 View = TypeVar("View", bound=Callable[..., Any])
@@ -56,27 +61,32 @@ def current_user() -> User | None:
                 session.pop(SESSION_KEY, None)
                 g.session_timed_out = resumed.timed_out
             g.current_user = resumed.user
+            g.second_factor = resumed.second_factor
     return g.current_user
 
 
 def current_roles() -> list[Role]:
     if "current_roles" not in g:
         user = current_user()
-        g.current_roles = accounts.roles_of(db(), user) if user is not None else []
+        # Staff roles only in a session that passed the second factor (domain.staff).
+        staff = bool(g.get("second_factor"))
+        g.current_roles = accounts.roles_of(db(), user, staff=staff) if user is not None else []
     return g.current_roles
 
 
-def sign_in(user: User) -> None:
+def sign_in(user: User, *, second_factor: bool = False) -> None:
     """Start a session for ``user``: a new key in a fresh cookie (nothing carried over from
-    before signing in, so a planted cookie cannot be promoted), and commit."""
+    before signing in, so a planted cookie cannot be promoted), and commit.
+    ``second_factor``: the person also gave their authenticator code (staff roles need it)."""
     after = session.get(AFTER_SIGN_IN)
-    key = accounts.start_session(db(), user, secret_key=settings().secret_key)
+    key = accounts.start_session(db(), user, secret_key=settings().secret_key, second_factor=second_factor)
     db().commit()
     session.clear()
     session[SESSION_KEY] = key
     if after:
         session[AFTER_SIGN_IN] = after
     g.current_user = user
+    g.second_factor = second_factor
     g.pop("current_roles", None)
 
 

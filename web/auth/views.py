@@ -11,6 +11,7 @@ from integrations.email import EmailSender, build_sender
 from web.auth import blueprint
 from web.auth.forms import ChooseRoleForm, ConfirmForm, ConfirmSignInForm, SignInForm
 from web.auth.links import CONFIRM_SIGN_IN_PATH, SIGN_IN_PATH, START_PATH, links_for
+from web.auth.second_factor import begin_second_factor
 from web.auth.session import (
     CHOSEN_ROLE,
     ROLE_LABELS,
@@ -119,6 +120,9 @@ def use_sign_in_link() -> Page:
         return link_problem(refused.problem, kind="sign-in")
     if current_user() is not None:
         sign_out()  # someone else was signed in on this browser
+    if accounts.holds_staff_role(db(), user):
+        db().commit()  # the link is used up either way
+        return begin_second_factor(user)
     sign_in(user)
     return redirect(home_url())
 

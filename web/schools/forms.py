@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, Length, StopValidation, ValidationE
 
 from domain import clock
 from domain.accounts import EMAIL_MAX_LENGTH, NAME_MAX_LENGTH
+from domain.partnerships import CHALLENGE_REASON_BLANK, CHALLENGE_REASONS
 from web.forms import EmailAddress, ServiceForm, strip
 
 
@@ -49,16 +50,27 @@ class GovDateField(Field):
         return self.data.strftime("%d %m %Y") if self.data else ""
 
 
+class GovRadioField(RadioField):
+    """GOV.UK radios whose one message covers nothing chosen and, from a forged form, a value
+    that is not one of the choices (rather than WTForms' own "Not a valid choice.")."""
+
+    def __init__(self, label: str, *, message: str, **kwargs: Any) -> None:
+        super().__init__(label, widget=GovRadioInput(), validators=[DataRequired(message=message)], **kwargs)
+        self.message = message
+
+    def pre_validate(self, form: Any) -> None:
+        if self.data in (None, ""):
+            return  # DataRequired says so
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise StopValidation(self.message) from None
+
+
 def radios(
     label: str, message: str, choices: list[tuple[str, str]] | None = None, *, validate_choice: bool = True
 ) -> RadioField:
-    return RadioField(
-        label,
-        widget=GovRadioInput(),
-        choices=choices or [],
-        validators=[DataRequired(message=message)],
-        validate_choice=validate_choice,
-    )
+    return GovRadioField(label, message=message, choices=choices or [], validate_choice=validate_choice)
 
 
 class ConfirmForm(ServiceForm):
@@ -200,12 +212,6 @@ class ProviderChoiceForm(ServiceForm):
 class ChallengeForm(ServiceForm):
     reason = radios(
         "Why is this partnership not right?",
-        "Select why you are reporting this partnership",
-        [
-            ("another_provider", "We have already agreed to work with another provider"),
-            ("not_confirmed", "We have not confirmed an agreement with this provider"),
-            ("do_not_recognise", "We do not recognise this provider"),
-            ("no_ects", "We do not have any early career teachers this year"),
-            ("mistake", "This looks like a mistake"),
-        ],
+        CHALLENGE_REASON_BLANK,
+        [(reason.value, text) for reason, text in CHALLENGE_REASONS.items()],
     )

@@ -5,7 +5,8 @@ Revises: 0004_api_updated_at
 Create Date: 2026-12-02 12:00:00.000000
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,6 +28,36 @@ def _timestamps() -> list[sa.Column]:
     ]
 
 
+#: ``induction_tutors``'s columns before this migration (and after its downgrade).
+_TUTOR_COLUMNS = "id, full_name, email, created_at, updated_at"
+
+
+@contextmanager
+def _tutors_set_aside_on_sqlite() -> Iterator[None]:
+    """SQLite alters ``induction_tutors`` by copying it to a new table, dropping the old one and
+    renaming the copy; with foreign keys on, that drop counts every ``schools`` row pointing at a
+    tutor as a violation, and the rename never uncounts it. So the rows are set aside and the
+    table emptied first (counted, but deferred to the commit), and put back after: each school
+    then finds its tutor again, which uncounts it. ``PRAGMA foreign_keys`` itself cannot change
+    inside the migration's transaction."""
+    if op.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    op.execute(
+        f"CREATE TEMPORARY TABLE tutors_set_aside AS SELECT {_TUTOR_COLUMNS} FROM induction_tutors WHERE 0"
+    )
+    # A write first: Python's sqlite3 opens its transaction only then, and the pragma lasts
+    # only for the transaction it is set in.
+    op.execute(f"INSERT INTO tutors_set_aside SELECT {_TUTOR_COLUMNS} FROM induction_tutors")
+    op.execute("PRAGMA defer_foreign_keys = ON")
+    op.execute("DELETE FROM induction_tutors")
+    yield
+    op.execute(
+        f"INSERT INTO induction_tutors ({_TUTOR_COLUMNS}) SELECT {_TUTOR_COLUMNS} FROM tutors_set_aside"
+    )
+    op.execute("DROP TABLE tutors_set_aside")
+
+
 def upgrade() -> None:
     op.create_table(
         "users",
@@ -40,7 +71,7 @@ def upgrade() -> None:
     )
     op.create_index("uq_users_email_lower", "users", [sa.text("lower(email)")], unique=True)
 
-    with op.batch_alter_table("induction_tutors", schema=None) as batch_op:
+    with _tutors_set_aside_on_sqlite(), op.batch_alter_table("induction_tutors", schema=None) as batch_op:
         batch_op.add_column(sa.Column("user_id", sa.Uuid(), nullable=True))
         batch_op.create_unique_constraint(batch_op.f("uq_induction_tutors_user_id"), ["user_id"])
         batch_op.create_foreign_key(
@@ -157,7 +188,7 @@ def downgrade() -> None:
     op.drop_table("nomination_tokens")
     op.drop_table("sign_in_tokens")
     op.drop_table("lead_provider_users")
-    with op.batch_alter_table("induction_tutors", schema=None) as batch_op:
+    with _tutors_set_aside_on_sqlite(), op.batch_alter_table("induction_tutors", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_induction_tutors_user_id_users"), type_="foreignkey")
         batch_op.drop_constraint(batch_op.f("uq_induction_tutors_user_id"), type_="unique")
         batch_op.drop_column("user_id")
