@@ -10,7 +10,8 @@ Three harnesses per version (v1, v2, v3):
 - stateful, from our spec (``test_fuzz_stateful_vN``): sequences of calls that feed one
   answer's ids into the next request (links schemathesis infers from the schemas, e.g. a
   listed declaration's id into ``void``), so the fuzzer reaches real records, not only 404s;
-- from DfE's reference specs (``test_fuzz_reference_vN``, ../shared/reference/ecf-api): what a
+- from DfE's reference specs (``test_fuzz_reference_vN``; their structure, without DfE's wording,
+  is shipped in tests/reference-specs/, made by its make.py from DfE's published files): what a
   client generated from the original's documentation would send; every answer must still be
   free of 5xx and conform to OUR spec.
 """
@@ -30,10 +31,9 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from cpd.sandbox import populate
 
 SPEC_DIR = Path(__file__).resolve().parent.parent / "openapi"
+#: DfE's published specs, structure only (tests/reference-specs/make.py says how they are made).
 REFERENCE_DIR = Path(
-    os.environ.get(
-        "CPD_REFERENCE_SPECS", Path(__file__).resolve().parents[2] / "shared" / "reference" / "ecf-api"
-    )
+    os.environ.get("CPD_REFERENCE_SPECS", Path(__file__).resolve().parent / "reference-specs")
 )
 EXAMPLES = int(os.environ.get("CPD_FUZZ_EXAMPLES", "25"))
 #: Stateful scenarios are several calls each; a few are enough in CI.
@@ -185,6 +185,6 @@ def _make_reference_test(reference: Path, ours: Path):  # type: ignore[no-untype
 for _spec in sorted(SPEC_DIR.glob("v*.yaml")):
     if yaml.safe_load(_spec.read_text()).get("paths"):
         globals()[f"test_fuzz_stateful_{_spec.stem}"] = _make_stateful_test(_spec)
+        # Shipped with the tests, so a missing copy is an error at collection, never a silent skip.
         _reference = REFERENCE_DIR / _spec.stem / "api_spec.json"
-        if _reference.exists():
-            globals()[f"test_fuzz_reference_{_spec.stem}"] = _make_reference_test(_reference, _spec)
+        globals()[f"test_fuzz_reference_{_spec.stem}"] = _make_reference_test(_reference, _spec)
