@@ -14,28 +14,13 @@ from __future__ import annotations
 #: rfc3339 as handlers.timestamps writes it: whole seconds in UTC with a Z.
 _TS = """to_char({0} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')"""
 
+#: The provider's visible records, read from the table the API reads them from.
 _LATEST = """
-latest AS (
-  SELECT record_id, profile_id FROM (
-    SELECT ir.id AS record_id, ir.participant_profile_id AS profile_id,
-           row_number() OVER (
-             PARTITION BY ir.participant_profile_id
-             ORDER BY (ir.end_date IS NULL) DESC, ir.start_date DESC, ir.created_at DESC,
-                      (ir.induction_status = 'changed'), ir.id DESC) AS position
-    FROM induction_records ir
-    JOIN induction_programmes ip ON ip.id = ir.induction_programme_id
-    JOIN partnerships p ON p.id = ip.partnership_id
-    WHERE p.lead_provider_id = :lp AND p.challenged_at IS NULL AND p.challenge_reason IS NULL
-  ) ranked WHERE position = 1
-),
 visible AS (
-  SELECT pp.teacher_id, l.profile_id, l.record_id
-  FROM latest l
-  JOIN participant_profiles pp ON pp.id = l.profile_id
-  JOIN induction_records ir ON ir.id = l.record_id
-  JOIN schedules s ON s.id = ir.schedule_id
-  JOIN cohorts c ON c.id = s.cohort_id
-  WHERE c.start_year >= 2021
+  SELECT v.teacher_id, v.participant_profile_id AS profile_id, v.induction_record_id AS record_id,
+         v.teacher_created_at, v.profile_created_at, v.api_updated_at
+  FROM visible_training_records v
+  WHERE v.lead_provider_id = :lp AND v.schedule_cohort >= 2021
 )"""
 
 #: Everything an enrolment shows, from ``visible v`` joined to its rows.
@@ -74,10 +59,14 @@ def _status_change(state: str) -> str:
 
 V3_PARTICIPANTS = f"""
 WITH {_LATEST},
+people AS (
+  SELECT teacher_id, teacher_created_at, api_updated_at FROM visible
+  GROUP BY teacher_created_at, teacher_id, api_updated_at
+  ORDER BY teacher_created_at, teacher_id LIMIT :limit OFFSET :offset
+),
 page AS (
-  SELECT t.id, t.full_name, t.trn, t.created_at, t.api_updated_at
-  FROM teachers t WHERE t.id IN (SELECT teacher_id FROM visible)
-  ORDER BY t.created_at, t.id LIMIT :limit OFFSET :offset
+  SELECT t.id, t.full_name, t.trn, t.created_at, people.api_updated_at
+  FROM people JOIN teachers t ON t.id = people.teacher_id
 ),
 enrolments AS (
   SELECT pp.teacher_id, json_agg(json_build_object(
@@ -109,7 +98,10 @@ enrolments AS (
     'mentor_ineligible_for_funding_reason',
         CASE WHEN pp.profile_type = 'mentor' THEN pp.mentor_completion_reason END
   ) ORDER BY pp.created_at, pp.id) AS items
-  FROM page JOIN visible v ON v.teacher_id = page.id {_ENROLMENT_JOINS}
+  FROM page JOIN (
+    SELECT lead_provider_id, teacher_id, participant_profile_id AS profile_id, induction_record_id AS record_id
+    FROM visible_training_records
+  ) v ON v.teacher_id = page.id AND v.lead_provider_id = :lp {_ENROLMENT_JOINS}
   GROUP BY pp.teacher_id
 )
 SELECT coalesce(json_agg(json_build_object(
@@ -130,10 +122,11 @@ FROM page LEFT JOIN enrolments e ON e.teacher_id = page.id
 _LEGACY_PARTICIPANT_PAGE = f"""
 WITH {_LATEST},
 page AS (
-  SELECT v.teacher_id, v.profile_id, v.record_id, t.api_updated_at, t.created_at AS teacher_created_at,
-         pp.created_at AS profile_created_at
-  FROM visible v JOIN teachers t ON t.id = v.teacher_id JOIN participant_profiles pp ON pp.id = v.profile_id
-  ORDER BY t.created_at, t.id, pp.created_at, pp.id LIMIT :limit OFFSET :offset
+  SELECT v.teacher_id, v.profile_id, v.record_id, v.api_updated_at, v.teacher_created_at,
+         v.profile_created_at
+  FROM visible v
+  ORDER BY v.teacher_created_at, v.teacher_id, v.profile_created_at, v.profile_id
+  LIMIT :limit OFFSET :offset
 )"""
 _LEGACY_PARTICIPANT_COLUMNS = (
     ("email", "coalesce(pref.email, own.email)"),

@@ -186,6 +186,37 @@ def cohort_rollover(year: int) -> None:
 
 
 @main.group()
+def visibility() -> None:
+    """The stored answer to "which training records does each provider see"."""
+
+
+@visibility.command("check")
+def visibility_check() -> None:
+    """Compare the stored rows with the visibility rule; exit 1 when they differ."""
+    from storage import visible_records
+
+    settings = _settings()
+    with _write(settings) as session:
+        missing, extra = visible_records.differences(session.connection())
+    if missing or extra:
+        raise click.ClickException(
+            f"{len(missing)} rows missing and {len(extra)} rows out of date; run `cpd visibility rebuild`"
+        )
+    click.echo("The stored visibility matches the rule.")
+
+
+@visibility.command("rebuild")
+def visibility_rebuild() -> None:
+    """Recompute every row (after data was changed outside the service, say)."""
+    from storage import visible_records
+
+    settings = _settings()
+    with _write(settings) as session:
+        written = visible_records.rebuild(session.connection())
+    click.echo(f"Rebuilt: {written:,} visible training records.")
+
+
+@main.group()
 def tokens() -> None:
     """Lead providers' API tokens."""
 

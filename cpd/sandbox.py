@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session, selectinload
 from domain import audit, clock, sync, tokens
 from domain.reference import ensure_statements, load_reference_data, read_statement_rows
 from domain.rollover import next_year, next_year_name, rollover_cohort
+from storage import visible_records
 from storage.enums import (
     BLOCKING_STATES,
     AppropriateBodyType,
@@ -544,6 +545,7 @@ def _populate(
     # as the migration did for existing data, rather than all stamped "now" at commit.
     session.flush()
     backfill(session.connection())
+    visible_records.rebuild(session.connection())
     sync.forget_pending(session)
     return {
         provider.name: _ensure_token(session, provider, secret_key, seed) for provider in population.providers

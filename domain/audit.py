@@ -194,6 +194,7 @@ NOISE = frozenset(
         "rate_limit_counters",
         "idempotency_keys",
         "api_sync_clock",
+        "visible_training_records",  # derived from the records, which are recorded
         "outbox_emails",
         "partnership_uploads",  # a draft; the partnerships it confirms are recorded
         "audit_events",

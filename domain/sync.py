@@ -42,10 +42,11 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
-from sqlalchemy.orm import MANYTOONE, Session, SessionTransaction, aliased
+from sqlalchemy.orm import MANYTOONE, ORMExecuteState, Session, SessionTransaction, aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain.clock import now
+from storage import visible_records
 from storage.enums import BLOCKING_STATES, StatementStatus
 from storage.models import (
     ApiSyncClock,
@@ -532,11 +533,15 @@ class _Pending:
     keys: dict[tuple[Resource, Via], set[Any]] = field(default_factory=dict)
     selects: list[tuple[Resource, sa.Select[Any]]] = field(default_factory=list)
     at: dt.datetime = EPOCH
+    #: Participants or declarations were touched since ``visible_training_records`` was last
+    #: brought up to date.
+    visibility_stale: bool = False
 
     def add(self, resource: Resource, via: Via, values: Iterable[Any]) -> None:
         found = self.keys.setdefault((resource, via), set())
         found.update(value for value in values if value is not None)
         self.at = max(self.at, now())
+        self.visibility_stale = self.visibility_stale or resource in VISIBILITY_INPUTS
 
 
 def _pending(session: Session) -> _Pending:
@@ -553,6 +558,7 @@ def touch(session: Session, resource: Resource, ids: Collection[uuid.UUID] | sa.
         pending = _pending(session)
         pending.selects.append((resource, ids))
         pending.at = max(pending.at, now())
+        pending.visibility_stale = pending.visibility_stale or resource in VISIBILITY_INPUTS
     elif ids:
         _pending(session).add(resource, ITSELF, ids)
 
@@ -613,10 +619,13 @@ def _chunks(ids: list[Any]) -> Iterable[list[Any]]:
         yield ids[start : start + _CHUNK]
 
 
-def _resolve(session: Session, pending: _Pending) -> dict[Resource, set[Any]]:
-    """Resource ids per resource, each select run once over every key gathered for it."""
+def _resolve(session: Session, pending: _Pending, only: Resource | None = None) -> dict[Resource, set[Any]]:
+    """Resource ids per resource (or for ``only``), each select run once over every key
+    gathered for it."""
     found: dict[Resource, set[Any]] = {}
     for (resource, via), keys in pending.keys.items():
+        if only is not None and resource is not only:
+            continue
         ids = found.setdefault(resource, set())
         if via.ids is None:
             ids.update(keys)
@@ -624,7 +633,8 @@ def _resolve(session: Session, pending: _Pending) -> dict[Resource, set[Any]]:
             for chunk in _chunks(sorted(keys)):
                 ids.update(session.scalars(via.ids(chunk)))
     for resource, select in pending.selects:
-        found.setdefault(resource, set()).update(session.scalars(select))
+        if only is None or resource is only:
+            found.setdefault(resource, set()).update(session.scalars(select))
     return {resource: ids for resource, ids in found.items() if ids}
 
 
@@ -696,7 +706,48 @@ def stamp_now(session: Session) -> dt.datetime | None:
                 .values({resource.column: stamp, "updated_at": table.c.updated_at})
             )
         _refresh_loaded(session, resource, ids, stamp)
+    _refresh_visibility(session, touched)
     return stamp
+
+
+#: The resources whose changes ``visible_training_records`` follows.
+VISIBILITY_INPUTS = frozenset({PARTICIPANT, DECLARATION})
+
+
+def _refresh_visibility(session: Session, touched: Mapping[Resource, set[Any]]) -> None:
+    """What each provider sees of these people follows the same changes as their stamp; whether
+    others' declarations are live on a record follows the declarations' stamps."""
+    people = touched.get(PARTICIPANT)
+    if people:
+        visible_records.refresh(session, people)
+    declarations = touched.get(DECLARATION)
+    if declarations:
+        visible_records.refresh_declared(session, declarations)
+
+
+def _visibility_before_reading(state: ORMExecuteState) -> None:
+    """A read of ``visible_training_records`` inside a transaction that has changed participants
+    or declarations sees those changes, as the session's autoflush lets every other read see
+    them: what was touched is stamped first, as :func:`stamp_now` does for a response read back
+    before the commit (so the rows are written under the clock's lock, like every other write
+    of the table). Costs nothing when the transaction has touched neither."""
+    pending: _Pending | None = state.session.info.get(_PENDING)
+    if pending is None or not pending.visibility_stale or not state.is_select:
+        return
+    if not visible_records.reads(state.statement):
+        return
+    pending.visibility_stale = False  # before the statements below, which come through here
+    session = state.session
+    if not session.in_nested_transaction():
+        stamp_now(session)
+        return
+    # Inside a savepoint the stamps wait for the outer commit (a rolled-back savepoint must not
+    # take them along); the rows are brought up to date now and rewritten at that commit.
+    session.flush()
+    touched: dict[Resource, set[Any]] = {}
+    for resource in VISIBILITY_INPUTS:
+        touched.update(_resolve(session, pending, only=resource))
+    _refresh_visibility(session, touched)
 
 
 def _refresh_loaded(session: Session, resource: Resource, ids: set[Any], stamp: dt.datetime) -> None:
@@ -736,5 +787,6 @@ def forget_pending(session: Session) -> None:
 
 
 event.listen(Session, "after_flush", _record_flush)
+event.listen(Session, "do_orm_execute", _visibility_before_reading)
 event.listen(Session, "before_commit", _stamp_at_commit)
 event.listen(Session, "after_transaction_end", _forget)

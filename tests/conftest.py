@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from cpd.config import Settings
+from storage import visible_records
 from storage.db import dispose_all, get_engine, new_session
 from storage.migrate import upgrade
 from storage.models import Base
@@ -86,7 +87,18 @@ def settings(database_url: str) -> Iterator[Settings]:
         debug=False,
         rate_limit=1_000_000,  # the limit itself is tested in test_rate_limit.py
     )
-    _empty_all_tables(database_url)
+    try:
+        _assert_visibility_follows_the_rule(database_url)
+    finally:
+        _empty_all_tables(database_url)
+
+
+def _assert_visibility_follows_the_rule(database_url: str) -> None:
+    """After every test that wrote data, ``visible_training_records`` still equals what the
+    visibility rule computes from the data: every write path the suite exercises keeps it."""
+    with get_engine(database_url).connect() as connection:
+        missing, extra = visible_records.differences(connection)
+    assert not missing and not extra, f"visible_training_records is stale: missing {missing}, extra {extra}"
 
 
 @pytest.fixture

@@ -53,7 +53,12 @@ from tests.factories import provider_with_token
 
 LIST = "/api/v3/participants/ecf"
 #: A statement naming one of these reads participant data (the rest is token and rate-limit work).
-PARTICIPANT_TABLES = ("participant_profiles", "participant_profile_states", "participant_id_changes")
+PARTICIPANT_TABLES = (
+    "participant_profiles",
+    "participant_profile_states",
+    "participant_id_changes",
+    "visible_training_records",
+)
 ENROLMENT_KEYS = [
     "training_record_id",
     "email",

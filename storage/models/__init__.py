@@ -47,6 +47,7 @@ from .schools import (
     SchoolCohort,
 )
 from .sync import ApiSyncClock
+from .visibility import VisibleTrainingRecord
 
 __all__ = [
     "ApiRequest",
@@ -97,5 +98,6 @@ __all__ = [
     "UTCDateTime",
     "User",
     "UserSession",
+    "VisibleTrainingRecord",
     "lead_provider_cohorts",
 ]

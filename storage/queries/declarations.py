@@ -42,6 +42,7 @@ from storage.models import (
     ParticipantDeclaration,
     Partnership,
     StatementLineItem,
+    VisibleTrainingRecord,
 )
 
 _BILLABLE_LINES = (LineItemState.ELIGIBLE, LineItemState.PAYABLE, LineItemState.PAID)
@@ -104,6 +105,19 @@ def _provider_records(lead_provider_id: uuid.UUID) -> sa.Select:
     )
 
 
+def _declared_by_others(lead_provider_id: uuid.UUID) -> sa.ColumnElement[bool]:
+    """The declaration is on one of the provider's visible records that another provider has a
+    live declaration on. Every declaration of someone else's the provider may read meets it (a
+    record the provider trains has a visible row), so it only narrows the search: to the few
+    records that changed provider, from every live declaration in the country."""
+    return ParticipantDeclaration.participant_profile_id.in_(
+        sa.select(VisibleTrainingRecord.participant_profile_id).where(
+            VisibleTrainingRecord.lead_provider_id == lead_provider_id,
+            VisibleTrainingRecord.others_live_declarations.is_(True),
+        )
+    )
+
+
 def visible_to(lead_provider_id: uuid.UUID, visibility: Visibility) -> sa.ColumnElement[bool]:
     """The condition a declaration meets when the provider may read it."""
     declaration = ParticipantDeclaration
@@ -127,7 +141,9 @@ def visible_to(lead_provider_id: uuid.UUID, visibility: Visibility) -> sa.Column
         reasons.append(leaving)
     return sa.or_(
         declaration.lead_provider_id == lead_provider_id,
-        sa.and_(declaration.state.in_(BLOCKING_STATES), sa.or_(*reasons)),
+        sa.and_(
+            declaration.state.in_(BLOCKING_STATES), _declared_by_others(lead_provider_id), sa.or_(*reasons)
+        ),
     )
 
 
@@ -299,7 +315,10 @@ def _visible_ids(
         declaration.lead_provider_id == lead_provider_id
     )
     others = sa.select(declaration.id, declaration.created_at).where(
-        declaration.lead_provider_id != lead_provider_id, declaration.state.in_(BLOCKING_STATES), trained
+        declaration.lead_provider_id != lead_provider_id,
+        declaration.state.in_(BLOCKING_STATES),
+        _declared_by_others(lead_provider_id),
+        trained,
     )
     parts = [_narrowed(part, filters) for part in (own, others)]
     if limit is not None:

@@ -4,8 +4,11 @@ Visibility: a training record (profile) is visible to a provider through its *la
 induction record among those whose programme sits under one of the provider's
 unchallenged partnerships (relationship partnerships included). "Latest" means
 open-ended first, then the newest start date, then the newest creation (then the id, so
-ties cannot flip between requests). A person is listed when at least one of their visible
-records matches the enrolment filters, and is then shown with every visible record.
+ties cannot flip between requests). :func:`latest_records` is that rule; its answer for
+every provider is kept in ``visible_training_records`` (``storage.visible_records``), which
+the lists read, so a page is found in index order instead of by ranking every induction
+record of the provider. A person is listed when at least one of their visible records
+matches the enrolment filters, and is then shown with every visible record.
 
 A page costs four statements whatever its size: the page of people (ids, name, TRN and
 the change timestamp, with every filter applied in SQL), their enrolments with all they
@@ -16,6 +19,7 @@ is lazy-loaded; the views hold plain values.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -47,6 +51,7 @@ from storage.models import (
     School,
     SchoolCohort,
     Teacher,
+    VisibleTrainingRecord,
 )
 
 
@@ -130,16 +135,21 @@ class ParticipantFilters:
 
 
 def latest_records(
-    lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID] | None = None, *, distinct_on: bool = False
+    lead_provider_id: uuid.UUID | None,
+    teacher_ids: Sequence[uuid.UUID] | None = None,
+    *,
+    distinct_on: bool = False,
 ) -> sa.Select:
-    """A select of ``(record_id, profile_id)``: each profile's latest record under the provider's
-    unchallenged partnerships. ``teacher_ids`` narrows the work to some people; the window
-    is per profile, so narrowing never changes which record is latest.
+    """A select of ``(record_id, profile_id, lead_provider_id)``: each profile's latest record
+    under the provider's unchallenged partnerships. This is the rule of who sees a training
+    record. ``lead_provider_id=None`` gives every provider's latest record for each profile
+    (what ``storage.visible_records`` keeps). ``teacher_ids`` narrows the work to some people;
+    the window is per profile and provider, so narrowing never changes which record is latest.
 
     ``distinct_on`` (PostgreSQL only, see :func:`uses_distinct_on`) picks the same rows with
     ``DISTINCT ON``: PostgreSQL then expects one row per profile, where for ``row_number() = 1``
-    it expects a handful, plans nested loops over tens of thousands of rows, and a page of a
-    national provider takes several times longer.
+    it expects a handful, plans nested loops over tens of thousands of rows, and a whole
+    provider's records take several times longer.
     """
     order = (
         sa.case((InductionRecord.end_date.is_(None), 0), else_=1),
@@ -150,26 +160,22 @@ def latest_records(
         sa.case((InductionRecord.induction_status == InductionStatus.CHANGED, 1), else_=0),
         InductionRecord.id.desc(),
     )
+    partition = (InductionRecord.participant_profile_id, Partnership.lead_provider_id)
     columns = [
         InductionRecord.id.label("record_id"),
         InductionRecord.participant_profile_id.label("profile_id"),
+        Partnership.lead_provider_id.label("lead_provider_id"),
     ]
     if not distinct_on:
-        columns.append(
-            sa.func.row_number()
-            .over(partition_by=InductionRecord.participant_profile_id, order_by=order)
-            .label("position")
-        )
+        columns.append(sa.func.row_number().over(partition_by=partition, order_by=order).label("position"))
     ranked = (
         sa.select(*columns)
         .join(InductionProgramme, InductionProgramme.id == InductionRecord.induction_programme_id)
         .join(Partnership, Partnership.id == InductionProgramme.partnership_id)
-        .where(
-            Partnership.lead_provider_id == lead_provider_id,
-            Partnership.challenged_at.is_(None),
-            Partnership.challenge_reason.is_(None),
-        )
+        .where(Partnership.challenged_at.is_(None), Partnership.challenge_reason.is_(None))
     )
+    if lead_provider_id is not None:
+        ranked = ranked.where(Partnership.lead_provider_id == lead_provider_id)
     if teacher_ids is not None:
         ranked = ranked.where(
             InductionRecord.participant_profile_id.in_(
@@ -177,13 +183,10 @@ def latest_records(
             )
         )
     if distinct_on:
-        ranked = ranked.distinct(InductionRecord.participant_profile_id).order_by(
-            InductionRecord.participant_profile_id, *order
-        )
-        ranked_sq = ranked.subquery("ranked")
-        return sa.select(ranked_sq.c.record_id, ranked_sq.c.profile_id)
+        ranked = ranked.distinct(*partition).order_by(*partition, *order)
     ranked_sq = ranked.subquery("ranked")
-    return sa.select(ranked_sq.c.record_id, ranked_sq.c.profile_id).where(ranked_sq.c.position == 1)
+    latest = sa.select(ranked_sq.c.record_id, ranked_sq.c.profile_id, ranked_sq.c.lead_provider_id)
+    return latest if distinct_on else latest.where(ranked_sq.c.position == 1)
 
 
 def uses_distinct_on(session: Session) -> bool:
@@ -260,25 +263,6 @@ def resolve_participant_ids(session: Session, participant_id: uuid.UUID) -> list
     return seen
 
 
-def _visible_enrolments(
-    lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID] | None = None, *, distinct_on: bool = False
-) -> sa.Select:
-    """Visible records with the person, the schedule's cohort and the training status."""
-    latest = latest_records(lead_provider_id, teacher_ids, distinct_on=distinct_on).subquery("latest")
-    return (
-        sa.select(
-            ParticipantProfile.teacher_id,
-            InductionRecord.training_status,
-            Cohort.start_year.label("schedule_cohort"),
-        )
-        .select_from(latest)
-        .join(InductionRecord, InductionRecord.id == latest.c.record_id)
-        .join(ParticipantProfile, ParticipantProfile.id == latest.c.profile_id)
-        .join(Schedule, Schedule.id == InductionRecord.schedule_id)
-        .join(Cohort, Cohort.id == Schedule.cohort_id)
-    )
-
-
 def _page(
     session: Session,
     lead_provider_id: uuid.UUID,
@@ -289,30 +273,47 @@ def _page(
     limit: int,
     offset: int,
 ) -> list[ParticipantView]:
-    enrolments = _visible_enrolments(lead_provider_id, teacher_ids, distinct_on=uses_distinct_on(session))
-    enrolment_columns = enrolments.selected_columns
+    visible = VisibleTrainingRecord
+    matching = sa.select(visible.teacher_id, visible.teacher_created_at, visible.api_updated_at).where(
+        visible.lead_provider_id == lead_provider_id
+    )
     if filters.cohort_years is None:
-        enrolments = enrolments.where(enrolment_columns.schedule_cohort >= filters.earliest_default_cohort)
+        matching = matching.where(visible.schedule_cohort >= filters.earliest_default_cohort)
     else:
-        enrolments = enrolments.where(enrolment_columns.schedule_cohort.in_(filters.cohort_years))
+        matching = matching.where(visible.schedule_cohort.in_(filters.cohort_years))
     if filters.training_status is not None:
-        enrolments = enrolments.where(enrolment_columns.training_status == filters.training_status)
-    matching = enrolments.with_only_columns(enrolment_columns.teacher_id).distinct().cte("matching")
-    query = sa.select(
-        Teacher.id, Teacher.full_name, Teacher.trn, Teacher.created_at, Teacher.api_updated_at
-    ).join(matching, matching.c.teacher_id == Teacher.id)
+        matching = matching.where(visible.training_status == filters.training_status)
+    if teacher_ids is not None:
+        matching = matching.where(visible.teacher_id.in_(teacher_ids))
     if filters.from_participant_id is not None:
-        query = query.where(
+        matching = matching.where(
             sa.exists().where(
-                ParticipantIdChange.teacher_id == Teacher.id,
+                ParticipantIdChange.teacher_id == visible.teacher_id,
                 ParticipantIdChange.from_participant_id == filters.from_participant_id,
             )
         )
     if filters.updated_since is not None:
-        query = query.where(Teacher.api_updated_at >= filters.updated_since)
-    columns = {"created_at": Teacher.created_at, "updated_at": Teacher.api_updated_at}
+        matching = matching.where(visible.api_updated_at >= filters.updated_since)
+    # A person's rows share their registration and stamp, so grouping on all three gives one
+    # row per person, in the order of the provider's index when the sort is the default.
+    columns = {"created_at": visible.teacher_created_at, "updated_at": visible.api_updated_at}
     order = [_direction(columns[name], descending) for name, descending in sort]
-    query = query.order_by(*order, Teacher.created_at, Teacher.id).limit(limit).offset(offset)
+    page = (
+        matching.group_by(visible.teacher_created_at, visible.teacher_id, visible.api_updated_at)
+        .order_by(*order, visible.teacher_created_at, visible.teacher_id)
+        .limit(limit)
+        .offset(offset)
+        .subquery("page")
+    )
+    query = (
+        sa.select(Teacher.id, Teacher.full_name, Teacher.trn, Teacher.created_at, page.c.api_updated_at)
+        .join(page, page.c.teacher_id == Teacher.id)
+        .order_by(
+            *[_direction(page.c[columns[name].key], descending) for name, descending in sort],
+            page.c.teacher_created_at,
+            page.c.teacher_id,
+        )
+    )
     people = session.execute(query).all()
     if not people:
         return []
@@ -351,12 +352,22 @@ def _direction(column: sa.ColumnElement, descending: bool) -> sa.ColumnElement:
     return column.desc() if descending else column.asc()
 
 
-def _enrolments(
-    session: Session, lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[EnrolmentView]]:
-    """Every visible record of these people with all it shows: two statements."""
-    latest = latest_records(lead_provider_id, teacher_ids, distinct_on=uses_distinct_on(session)).subquery(
-        "latest"
+@functools.cache
+def _enrolments_query() -> sa.Select:
+    """Every visible record of some people (``:teacher_ids``) for ``:lead_provider_id``, with
+    all it shows. Built once: composing a select of fourteen tables costs more than running it."""
+    latest = (
+        sa.select(
+            VisibleTrainingRecord.induction_record_id.label("record_id"),
+            VisibleTrainingRecord.participant_profile_id.label("profile_id"),
+        )
+        .where(
+            VisibleTrainingRecord.lead_provider_id == sa.bindparam("lead_provider_id", type_=sa.Uuid()),
+            VisibleTrainingRecord.teacher_id.in_(
+                sa.bindparam("teacher_ids", expanding=True, type_=sa.Uuid())
+            ),
+        )
+        .subquery("latest")
     )
     preferred = aliased(ParticipantIdentity, name="preferred_identity")
     own = aliased(ParticipantIdentity, name="profile_identity")
@@ -415,7 +426,16 @@ def _enrolments(
         )
         .order_by(ParticipantProfile.created_at, ParticipantProfile.id)
     )
-    rows = session.execute(query).all()
+    return query
+
+
+def _enrolments(
+    session: Session, lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[EnrolmentView]]:
+    """Every visible record of these people with all it shows: two statements."""
+    rows = session.execute(
+        _enrolments_query(), {"lead_provider_id": lead_provider_id, "teacher_ids": list(teacher_ids)}
+    ).all()
     states = _states(session, lead_provider_id, [row.profile_id for row in rows])
     found: dict[uuid.UUID, list[EnrolmentView]] = defaultdict(list)
     for row in rows:
@@ -506,7 +526,7 @@ def list_training_records(
     ``filter[cohort]`` (default: from ``earliest_default_cohort``) applies to each record's
     schedule cohort.
     """
-    query = _record_rows(lead_provider_id, filters, distinct_on=uses_distinct_on(session))
+    query = _record_rows(lead_provider_id, filters)
     rows = session.execute(query.limit(limit).offset(offset)).all()
     return _training_records(session, lead_provider_id, rows)
 
@@ -517,7 +537,7 @@ def iter_training_records(
     """Every row of :func:`list_training_records`, read through one streamed cursor and
     shown ``chunk_size`` at a time, so an export of any size holds one chunk in memory."""
     result = session.execute(
-        _record_rows(lead_provider_id, filters, distinct_on=uses_distinct_on(session)),
+        _record_rows(lead_provider_id, filters),
         execution_options={"yield_per": chunk_size},
     )
     for rows in result.partitions():
@@ -540,9 +560,7 @@ def records_of_person(
     session: Session, lead_provider_id: uuid.UUID, teacher_id: uuid.UUID
 ) -> list[TrainingRecordView]:
     """The person's visible records, in list order, with the list's default cohorts."""
-    query = _record_rows(
-        lead_provider_id, ParticipantFilters(), [teacher_id], distinct_on=uses_distinct_on(session)
-    )
+    query = _record_rows(lead_provider_id, ParticipantFilters(), [teacher_id])
     rows = session.execute(query).all()
     return _training_records(session, lead_provider_id, rows)
 
@@ -551,39 +569,31 @@ def _record_rows(
     lead_provider_id: uuid.UUID,
     filters: ParticipantFilters,
     teacher_ids: Sequence[uuid.UUID] | None = None,
-    *,
-    distinct_on: bool = False,
 ) -> sa.Select:
     """``(teacher_id, profile_id, api_updated_at)`` of every matching visible record, in list order."""
-    latest = latest_records(lead_provider_id, teacher_ids, distinct_on=distinct_on).subquery("latest")
-    records = (
-        sa.select(
-            ParticipantProfile.teacher_id,
-            ParticipantProfile.id.label("profile_id"),
-            # The stamp shown is the one the filter and order used (the same snapshot).
-            Teacher.api_updated_at,
-        )
-        .select_from(latest)
-        .join(InductionRecord, InductionRecord.id == latest.c.record_id)
-        .join(ParticipantProfile, ParticipantProfile.id == latest.c.profile_id)
-        .join(Teacher, Teacher.id == ParticipantProfile.teacher_id)
-        .join(Schedule, Schedule.id == InductionRecord.schedule_id)
-        .join(Cohort, Cohort.id == Schedule.cohort_id)
-    )
+    visible = VisibleTrainingRecord
+    records = sa.select(
+        visible.teacher_id,
+        visible.participant_profile_id.label("profile_id"),
+        # The stamp shown is the one the filter and order used (the same snapshot).
+        visible.api_updated_at,
+    ).where(visible.lead_provider_id == lead_provider_id)
+    if teacher_ids is not None:
+        records = records.where(visible.teacher_id.in_(teacher_ids))
     if filters.cohort_years is None:
-        records = records.where(Cohort.start_year >= filters.earliest_default_cohort)
+        records = records.where(visible.schedule_cohort >= filters.earliest_default_cohort)
     else:
-        records = records.where(Cohort.start_year.in_(filters.cohort_years))
+        records = records.where(visible.schedule_cohort.in_(filters.cohort_years))
+    registration = (
+        visible.teacher_created_at,
+        visible.teacher_id,
+        visible.profile_created_at,
+        visible.participant_profile_id,
+    )
     if filters.updated_since is None:
-        return records.order_by(
-            Teacher.created_at, Teacher.id, ParticipantProfile.created_at, ParticipantProfile.id
-        )
-    return records.where(Teacher.api_updated_at >= filters.updated_since).order_by(
-        Teacher.api_updated_at,
-        Teacher.created_at,
-        Teacher.id,
-        ParticipantProfile.created_at,
-        ParticipantProfile.id,
+        return records.order_by(*registration)
+    return records.where(visible.api_updated_at >= filters.updated_since).order_by(
+        visible.api_updated_at, *registration
     )
 
 

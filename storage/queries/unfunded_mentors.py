@@ -6,8 +6,9 @@ the latest induction record of one of the provider's visible training records (s
 The resource is the mentor as a person (``id`` = their participant id, the ``mentor_id``
 shown on the ECT's enrolment), one object per person.
 
-A page costs two statements: the page of people, then their mentor records' emails and
-validation-data TRNs (plus one to resolve the id on a show).
+A page costs four statements: the provider's unfunded mentor records (an anti-join within
+``visible_training_records``), whose they are, the page of those people, then their mentor
+records' emails and validation-data TRNs (plus one to resolve the id on a show).
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ from storage.models import (
     ParticipantProfile,
     ParticipantValidationData,
     Teacher,
+    VisibleTrainingRecord,
 )
-from storage.queries.participants import latest_records, resolve_participant_ids, uses_distinct_on
+from storage.queries.participants import resolve_participant_ids
 
 
 @dataclass(frozen=True)
@@ -40,18 +42,21 @@ class UnfundedMentorView:
     updated_at: dt.datetime
 
 
-def _unfunded_profiles(lead_provider_id: uuid.UUID, *, distinct_on: bool = False) -> sa.Select:
-    """``(profile_id, teacher_id)`` for each mentor record assigned on one
-    of the provider's latest records and without a latest record of its own."""
-    latest = latest_records(lead_provider_id, distinct_on=distinct_on).cte("provider_latest")
-    mentor = aliased(ParticipantProfile, name="mentor_profile")
-    return (
-        sa.select(mentor.id.label("profile_id"), mentor.teacher_id)
-        .select_from(latest)
-        .join(InductionRecord, InductionRecord.id == latest.c.record_id)
-        .join(mentor, mentor.id == InductionRecord.mentor_profile_id)
-        .where(mentor.id.not_in(sa.select(latest.c.profile_id)))
+def _unfunded_profiles(lead_provider_id: uuid.UUID) -> sa.Select:
+    """The id of each mentor record assigned on one of the provider's latest records and
+    without a latest record of its own."""
+    named = VisibleTrainingRecord
+    own = aliased(VisibleTrainingRecord, name="own_visible_record")
+    # The anti-join runs over the provider's rows alone (index probes on its primary key);
+    # only the few mentors it leaves are looked up in participant_profiles.
+    unfunded = sa.select(named.mentor_profile_id).where(
+        named.lead_provider_id == lead_provider_id,
+        named.mentor_profile_id.is_not(None),
+        ~sa.exists().where(
+            own.lead_provider_id == lead_provider_id, own.participant_profile_id == named.mentor_profile_id
+        ),
     )
+    return unfunded.distinct()
 
 
 def list_unfunded_mentors(
@@ -93,14 +98,25 @@ def _page(
     limit: int,
     offset: int,
 ) -> list[UnfundedMentorView]:
-    unfunded_query = _unfunded_profiles(lead_provider_id, distinct_on=uses_distinct_on(session))
-    if teacher_ids is not None:
-        unfunded_query = unfunded_query.where(unfunded_query.selected_columns.teacher_id.in_(teacher_ids))
-    unfunded = unfunded_query.cte("unfunded")
+    # Read on its own, then by primary key: the planner cannot tell how few mentors the
+    # anti-join leaves, and given it as a subquery it reads every training record to join them.
+    profile_ids = session.scalars(_unfunded_profiles(lead_provider_id)).all()
+    unfunded = [
+        row
+        for chunk in _chunks(profile_ids)
+        for row in session.execute(
+            sa.select(ParticipantProfile.id.label("profile_id"), ParticipantProfile.teacher_id).where(
+                ParticipantProfile.id.in_(chunk)
+            )
+        )
+        if teacher_ids is None or row.teacher_id in teacher_ids
+    ]
+    if not unfunded:
+        return []
     stamp = Teacher.unfunded_mentor_api_updated_at
     query = sa.select(
         Teacher.id, Teacher.full_name, Teacher.trn, Teacher.created_at, stamp.label("updated_at")
-    ).where(Teacher.id.in_(sa.select(unfunded.c.teacher_id)))
+    ).where(Teacher.id.in_(sorted({row.teacher_id for row in unfunded})))
     if updated_since is not None:
         query = query.where(stamp >= updated_since)
     columns = {"created_at": Teacher.created_at, "updated_at": stamp}
@@ -110,7 +126,7 @@ def _page(
     ).all()
     if not people:
         return []
-    details = _details(session, unfunded, [row.id for row in people])
+    details = _details(session, [row.profile_id for row in unfunded], [row.id for row in people])
     views = []
     for row in people:
         email, validation_trn = details[row.id]
@@ -127,8 +143,13 @@ def _page(
     return views
 
 
+def _chunks(ids: Sequence[uuid.UUID], size: int = 5000) -> list[Sequence[uuid.UUID]]:
+    """Ids in groups well under every database's limit on bound parameters."""
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
+
+
 def _details(
-    session: Session, unfunded: sa.CTE, teacher_ids: Sequence[uuid.UUID]
+    session: Session, unfunded_profile_ids: Sequence[uuid.UUID], teacher_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, tuple[str, str | None]]:
     """Per person, from their newest unfunded mentor record: the email (the preferred
     identity on that record's own latest induction record, else the record's identity)
@@ -162,7 +183,7 @@ def _details(
             ParticipantValidationData.participant_profile_id == ParticipantProfile.id,
         )
         .where(
-            ParticipantProfile.id.in_(sa.select(unfunded.c.profile_id)),
+            ParticipantProfile.id.in_(unfunded_profile_ids),
             ParticipantProfile.teacher_id.in_(teacher_ids),
         )
         .order_by(ParticipantProfile.created_at.desc(), ParticipantProfile.id.desc())

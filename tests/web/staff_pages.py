@@ -28,15 +28,18 @@ def make_staff(session: Session, email: str, *roles: StaffRole | str, name: str 
 
 
 def app_code(session: Session, email: str) -> str:
-    """The code the person's app shows: the first step not used yet within the accepted window
-    (as if they waited for the next code when signing in twice within 30 seconds)."""
+    """The code the person's app shows: the current step's code, or the next one when that is
+    used (as if they waited for the next code when signing in twice within 30 seconds). Steps
+    at or after the current one stay inside the accepted window even when a 30-second boundary
+    passes before the code is posted; the previous step is the last resort."""
     totp = pyotp.TOTP(APPS[email])
     session.expire_all()
     used = session.scalars(
         sa.select(StaffSecondFactor.last_used_step).join(User).where(User.email == email)
     ).first()
     step = totp.timecode(clock.now())
-    for candidate in range(step - staff.CODE_WINDOW, step + staff.CODE_WINDOW + 1):
+    preferred = [*range(step, step + staff.CODE_WINDOW + 1), *range(step - 1, step - staff.CODE_WINDOW - 1, -1)]
+    for candidate in preferred:
         if used is None or candidate > used:
             return totp.generate_otp(candidate)
     raise AssertionError("every code in the window is used")
