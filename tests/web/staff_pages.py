@@ -38,7 +38,10 @@ def app_code(session: Session, email: str) -> str:
         sa.select(StaffSecondFactor.last_used_step).join(User).where(User.email == email)
     ).first()
     step = totp.timecode(clock.now())
-    preferred = [*range(step, step + staff.CODE_WINDOW + 1), *range(step - 1, step - staff.CODE_WINDOW - 1, -1)]
+    preferred = [
+        *range(step, step + staff.CODE_WINDOW + 1),
+        *range(step - 1, step - staff.CODE_WINDOW - 1, -1),
+    ]
     for candidate in preferred:
         if used is None or candidate > used:
             return totp.generate_otp(candidate)
