@@ -178,6 +178,9 @@ own AS (
 others AS (
   SELECT d.id, d.created_at FROM participant_declarations d
   WHERE d.lead_provider_id <> :lp AND d.state IN ('submitted', 'eligible', 'payable', 'paid')
+    AND d.participant_profile_id IN (
+      SELECT participant_profile_id FROM visible_training_records
+      WHERE lead_provider_id = :lp AND others_live_declarations)
     AND EXISTS (
       SELECT 1 FROM induction_records ir
       JOIN induction_programmes ip ON ip.id = ir.induction_programme_id
@@ -192,7 +195,13 @@ ids AS (
   ORDER BY created_at, id LIMIT :limit OFFSET :offset
 ),
 page AS (
-  SELECT d.*, lp.name AS lead_provider_name,
+  SELECT d.*, lp.name AS lead_provider_name{details}
+  FROM ids JOIN participant_declarations d ON d.id = ids.id
+  JOIN lead_providers lp ON lp.id = d.lead_provider_id
+)"""
+
+#: What v3 shows beyond v1 and v2: the statements and the ineligibility reason.
+_DECLARATION_DETAILS = """,
     (SELECT li.statement_id FROM statement_line_items li
       WHERE li.participant_declaration_id = d.id AND li.state IN ('eligible', 'payable', 'paid')
       ORDER BY li.created_at DESC, li.id LIMIT 1) AS statement_id,
@@ -201,16 +210,13 @@ page AS (
       ORDER BY li.created_at DESC, li.id LIMIT 1) AS clawback_statement_id,
     (SELECT ds.state_reason FROM declaration_states ds
       WHERE ds.participant_declaration_id = d.id AND ds.state = 'ineligible'
-      ORDER BY ds.created_at DESC, ds.id LIMIT 1) AS ineligible_reason
-  FROM ids JOIN participant_declarations d ON d.id = ids.id
-  JOIN lead_providers lp ON lp.id = d.lead_provider_id
-)"""
+      ORDER BY ds.created_at DESC, ds.id LIMIT 1) AS ineligible_reason"""
 
 _LEAVING = """OR (ir.induction_status = 'leaving'
              AND (ir.end_date IS NULL OR d.declaration_date <= ir.end_date))"""
 
 V3_DECLARATIONS = f"""
-WITH {_DECLARATIONS_PAGE.format(leaving=_LEAVING)}
+WITH {_DECLARATIONS_PAGE.format(leaving=_LEAVING, details=_DECLARATION_DETAILS)}
 SELECT coalesce(json_agg(json_build_object(
   'id', d.id, 'type', 'participant-declaration', 'attributes', json_build_object(
     'participant_id', d.teacher_id,
@@ -246,7 +252,7 @@ _LEGACY_DECLARATION_COLUMNS = (
     ("state", "replace(d.state, '_', '-')"),
     ("has_passed", "NULL"),
 )
-_LEGACY_DECLARATION_PAGE = f"WITH {_DECLARATIONS_PAGE.format(leaving='')}"
+_LEGACY_DECLARATION_PAGE = f"WITH {_DECLARATIONS_PAGE.format(leaving='', details='')}"
 LEGACY_DECLARATIONS = _LEGACY_DECLARATION_PAGE + _json_page(
     "participant-declaration", "d.id", _LEGACY_DECLARATION_COLUMNS, "d.created_at, d.id", "FROM page d"
 )
