@@ -96,7 +96,10 @@ def get_engine(database_url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = sa.create_engine(url, pool_pre_ping=True, **_pool)
+        # LIFO: the most recently used connection is handed out first, so a few connections stay
+        # busy and keep their prepared statements (psycopg prepares a statement on its fifth
+        # run on a connection) while the rest idle, instead of every request warming a cold one.
+        engine = sa.create_engine(url, pool_pre_ping=True, pool_use_lifo=True, **_pool)
     _engines[database_url] = engine
     return engine
 
