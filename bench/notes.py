@@ -6,87 +6,80 @@ analysis; edit it when the analysis changes (``python -m bench.report`` re-rende
 
 TEXT = """## Reading these figures
 
-This machine was shared while the runs took place: other engineers' test suites were running
-on the same 2 cores (load average 6–14; see the figure at the top), so every latency here is
-inflated by the load: the same v1 participants page measured 1,041 ms in a run at load 12 and
-415 ms in this one, delivery partners 25 ms and 5 ms. The runs also share PostgreSQL's
-default configuration (`shared_buffers` 128 MB, `work_mem` 4 MB) with those suites; it was not
-tuned, because changing it means restarting a server others were using. The ratios (API /
-floors) move much less with the load than the absolute figures.
+The machine is two shared cores: the load generator, two server workers and PostgreSQL all
+run on them, so every latency includes the others' CPU, and figures move by 20–30% between
+runs (the same v3 participants page measured 32, 40 and 51 ms in three runs of the same code
+this session). PostgreSQL runs its default configuration (`shared_buffers` 128 MB for a 2.5 GB
+database); it was not tuned, because other work shares the server. Each list endpoint is
+warmed with 12 requests first: psycopg prepares a statement on its fifth run on a connection
+and PostgreSQL settles on a generic plan after five more, which is the state a running server
+is in.
 
-## Where the time goes
+## What changed in this issue, and what it did
 
-- **The framework is not the limit.** The bare endpoint (same middlewares, Flask, same bytes)
-  answers a page in about 2 ms; every list endpoint that misses its target spends almost all
-  of its time in PostgreSQL: API / database floor is between 0.6 and 1.1 for the six lists
-  that have a floor (the floor, one `json_agg` statement, is sometimes slower than the API's
-  statements, since it also builds the JSON in SQL).
-- **What the database redoes on every request.** Which training records a provider sees, and
-  with which induction record, is derived: for each training record, its latest induction
-  record under the provider's unchallenged partnerships (internals §4.2). For the largest
-  provider that is about 40,000 induction records joined through programmes and partnerships,
-  sorted and reduced to one per record, before the page of 100 can be cut. Participants (v1,
-  v2, v3), unfunded mentors and the "other providers' declarations" half of the declarations
-  list all pay it, on every page, and offset paging means a full sync pays it once per page.
-- **Serialization** (`json.dumps` of a page) and Connexion's routing, security and parameter
-  validation are a few milliseconds: delivery partners (11 records) and statements (63) are
-  answered in 5–20 ms, bare endpoint included. orjson would save part of those milliseconds;
-  it was not worth a dependency while the database costs hundreds.
+- **Who sees what is stored, not recomputed** (`visible_training_records`, migration 0010,
+  `storage/visible_records.py`, docs/sync.md "Who sees what, kept ready"). Every participants
+  page (v1, v2, v3), unfunded mentors page and declarations page used to find, for each of
+  the provider's ~40,000 training records, its latest induction record under the provider's
+  unchallenged partnerships, before cutting the page: 300–470 ms a page, and the database
+  floor itself took 600 ms. The answer now lives in a table with the lists' filter and sort
+  columns, rewritten for a person whenever their participant change stamp moves (same
+  transaction, same clock lock, so it is never staler than `updated_at`), and a page is an
+  index range scan: participants went from 415–470 ms to 26–32 ms, unfunded mentors from
+  386 ms to the figure above, and the participants floor from 617 ms to 10–16 ms.
+- **Other providers' declarations**: the "declarations of other providers on records we train"
+  half of the declarations list scanned every live declaration in the country to find,
+  usually, none. The same table carries a flag "another provider has a live declaration on this
+  record" (kept when declarations are stamped), and a partial index on it gives the few records
+  that changed provider: declarations pages went from ~300 ms to 14–27 ms, and API / floor is
+  now 4–6 instead of 1 (the floor fell from 300 to 3–7 ms).
+- v1 and v2 declarations skip the statement and ineligibility lookups they never show.
+- The participants page's fourteen-way join is planned with the join search off (7 ms of
+  planning down to 2 ms; the same plan), and its statement is built once.
+- orjson for response bodies; a LIFO connection pool so a few connections stay warm with their
+  prepared statements.
 
-## What was changed (this issue)
+## Where the time goes now
 
-- Declarations list (`storage/queries/declarations.py`): the visibility condition was one `OR`
-  (own declarations, or other providers' live ones on records the provider trains), which made
-  PostgreSQL test every live declaration in the country against a correlated `EXISTS` (4.7 s
-  for one page of v3). It is now two disjoint parts joined by `UNION ALL`: the provider's own
-  declarations read in order from the `(lead_provider_id, created_at)` index and cut at the
-  page's end, and other providers' live declarations found from the provider's induction
-  records; the page's ids are chosen first and only those rows are joined to what they show
-  (statements, reasons). About 8× faster for a page; the own half now takes ~2 ms, the other
-  half is the same per-provider derivation as above.
-- Latest induction records (`storage/queries/participants.py`, `latest_records`): on
-  PostgreSQL, `DISTINCT ON` instead of `row_number() … = 1`. Same rows; PostgreSQL now
-  expects one row per training record instead of a handful in total, and plans hash joins
-  instead of nested loops over tens of thousands of rows: about 2× faster for participants
-  (v1, v2, v3) and unfunded mentors. SQLite keeps the window function.
-- Production set-up: gunicorn with uvicorn workers (`cpd serve --production`), connection
-  pooling settings, a read replica for API GETs, Redis counters, `/healthcheck`, JSON logs
-  (README, "Running in production").
+- **Participants pages (26–32 ms)**: about 10 ms of SQL (the page from the table, then one
+  statement joining the page's 100 records to the thirteen tables they show, then the
+  provider's action log and id changes), 8–12 ms of Python building views and serializing,
+  the rest request handling (token, rate-limit counter in Redis, Connexion's validation)
+  on cores shared with the load generator. The database floor, which builds the same JSON in
+  one statement, takes 10–16 ms: the API is about 2.5× it.
+- **Unfunded mentors** is an anti-join over the provider's rows of the table (20k mentor
+  references against 35k records, ~20 ms). Keeping "unfunded" as a column would make it a
+  lookup; not done.
+- **Transfers (~100 ms) and schools (~80 ms)** were not reworked. Transfers read every induction
+  record of the provider's partnerships, challenged ones included (a challenge does not hide a
+  move), which the visible-records table does not hold; schools evaluate the eligibility rule
+  and two partnership subqueries over all 10,000 schools before sorting (an index on
+  `(created_at, id)` halved it in a trial, not kept).
+- **Full sync and CSV (3.5–7k records/s)** are now limited by Python: each record becomes a
+  view object, a dict and then JSON or a CSV line, at 150–250 µs a record. The database side
+  of a 3,000-record page is under a quarter of its time. Reaching 20,000/s needs the page built
+  without per-record objects (rows straight to JSON or CSV, or the JSON built in SQL as the
+  floor does); that is the next step.
+- **POST declarations** is about 25 statements: the validation chain's lookups, the declaration,
+  its state history and statement line, the audit trail, the change stamps (the one
+  `api_sync_clock` row lock that makes incremental sync exact) and the visible-records flag.
+  One client sees ~40 ms; with 10 or 50 clients throughput stays at 30–45/s because the two
+  cores are saturated by two workers, PostgreSQL and the load generator, and commits queue on
+  the clock row. Fewer statements per POST (the validation chain reads the same records
+  several times) is the next step.
+- **Seeding (743 s)**: the template database was rebuilt this session while the full test
+  suite ran on the same two cores; built on a quieter machine the day before it took 384 s,
+  and filling `visible_training_records` at the end adds about 40 s. `make bench
+  BENCH_ARGS=--reseed` measures it again.
+- **Mixed reads** average the endpoints above under full load, with the load generator
+  competing for the same two cores.
 
-## What limits each missed target, and the next step
+## Scaling out
 
-- **Page of 100, `updated_since` poll, full sync (participants, declarations, unfunded
-  mentors)**: the per-request derivation above. Indexes cannot remove it, because the rule
-  ("latest record per training record under this provider's unchallenged partnerships") is
-  not a property of any one row. The fix is a read model maintained on write: a table of each
-  provider's visible training records (`lead_provider_id, teacher_id, profile_id,
-  induction_record_id`, the sort keys and the filter columns), written in the same transaction
-  as the induction record, partnership or profile change that moves it (`domain/sync.py` already
-  sees every such change to move the change stamps), indexed by
-  `(lead_provider_id, teacher created_at, teacher id)` and `(lead_provider_id, api_updated_at)`.
-  A page then becomes an index range scan of 100 rows plus the joins for those rows: a few
-  milliseconds, whatever the national size, and a full sync becomes linear. The same table
-  answers "records the provider trains" for the declarations list. Keyset pagination
-  (`page[after]`) would keep deep pages as cheap as the first; offset paging is the
-  original's contract, so it would be an addition.
-- **CSV exports**: streamed (memory stays flat), but slow. Participants: each chunk of 2,000
-  rows costs three statements and repeats the derivation for its people; with the read model
-  the export is one streamed statement, as `COPY` is. Declarations: the database side streams
-  at about 20,000 rows/s (one pass, the single-`OR` query kept for exports, which reads twice
-  as fast as the split one when nothing is cut), so the rest is Python per row: a view object,
-  the serializer's dict, text conversion and CSV quoting. Writing rows straight from the
-  result tuples (no view, no dict) is the next step; the header and quoting rules are in
-  `handlers/csv_export.py`.
-- **POST declarations**: about 70 ms each from one client, and throughput flattens at about
-  35/s from 10 clients on. Not profiled in this issue. Each POST runs the validation chain's
-  lookups through the ORM (about a dozen statements, several of them the same per-provider
-  record derivation on one training record) and takes the one `api_sync_clock` row lock at
-  commit (that lock is what makes incremental sync exact, docs/sync.md), so commits are
-  serialized, and the two workers and PostgreSQL share the same 2 busy cores. Profiling this
-  path (py-spy on a worker) is the next step.
-- **Mixed reads**: a random mix of the twelve list endpoints averages the slow ones: 7 of the 12
-  cost PostgreSQL 100–500 ms a page, so 2 workers answer a few requests a second. It follows
-  the page figures; the read model is what moves it.
-- **PostgreSQL configuration**: production should give PostgreSQL memory (README, "Running in
-  production"); with 128 MB of shared buffers a 2.5 GB database is read through the OS cache.
+Reads scale with app servers and read replicas (README, "Running in production"): every list
+is now an index range scan plus primary-key lookups for the page's rows, so replicas serve them
+without per-request work that grows with the provider's size. Writes funnel through the sync
+clock row by design (it orders change stamps by commit); at one row lock per commit of a few
+milliseconds that allows a few hundred writes a second on a primary with free cores, well
+above the national rate of declarations.
 """

@@ -845,7 +845,9 @@ def test_a_page_costs_the_same_few_statements_whatever_its_size(client, session,
             with statements(settings.database_url) as seen:
                 status, body = get(client, w.token, f"{LIST}?page[per_page]={size}{query}")
             assert status == 200 and len(body["data"]) == size
-            counts[query, size] = (len(seen), sum(any(t in s for t in PARTICIPANT_TABLES) for s in seen))
+            # The planner hint around the enrolments statement (PostgreSQL) is not a read.
+            sent = [s for s in seen if not s.startswith("SET LOCAL")]
+            counts[query, size] = (len(sent), sum(any(t in s for t in PARTICIPANT_TABLES) for s in sent))
     assert len(set(counts.values())) == 1
     total, participant_reads = counts["", 100]
     assert participant_reads == 4

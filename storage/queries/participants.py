@@ -433,9 +433,20 @@ def _enrolments(
     session: Session, lead_provider_id: uuid.UUID, teacher_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[EnrolmentView]]:
     """Every visible record of these people with all it shows: two statements."""
+    query = _enrolments_query()
+    # The connection the query runs on (the replica's, when reads go there).
+    connection = session.connection(bind_arguments={"clause": query})
+    postgresql = connection.dialect.name == "postgresql"
+    if postgresql:
+        # The fourteen joins are written in the order they should run (from the page's rows out
+        # through primary keys); PostgreSQL spends longer searching for another order (7 ms)
+        # than running this one (2 ms of planning with the search off, the same plan).
+        connection.exec_driver_sql("SET LOCAL join_collapse_limit = 1")
     rows = session.execute(
-        _enrolments_query(), {"lead_provider_id": lead_provider_id, "teacher_ids": list(teacher_ids)}
+        query, {"lead_provider_id": lead_provider_id, "teacher_ids": list(teacher_ids)}
     ).all()
+    if postgresql:
+        connection.exec_driver_sql("SET LOCAL join_collapse_limit TO DEFAULT")
     states = _states(session, lead_provider_id, [row.profile_id for row in rows])
     found: dict[uuid.UUID, list[EnrolmentView]] = defaultdict(list)
     for row in rows:
