@@ -126,7 +126,10 @@ def _page(
     ).all()
     if not people:
         return []
-    details = _details(session, [row.profile_id for row in unfunded], [row.id for row in people])
+    shown = {row.id for row in people}
+    details = _details(
+        session, [row.profile_id for row in unfunded if row.teacher_id in shown], sorted(shown)
+    )
     views = []
     for row in people:
         email, validation_trn = details[row.id]
