@@ -146,7 +146,7 @@ def latest_records(
     (what ``storage.visible_records`` keeps). ``teacher_ids`` narrows the work to some people;
     the window is per profile and provider, so narrowing never changes which record is latest.
 
-    ``distinct_on`` (PostgreSQL only, see :func:`uses_distinct_on`) picks the same rows with
+    ``distinct_on`` (PostgreSQL only) picks the same rows with
     ``DISTINCT ON``: PostgreSQL then expects one row per profile, where for ``row_number() = 1``
     it expects a handful, plans nested loops over tens of thousands of rows, and a whole
     provider's records take several times longer.
@@ -187,11 +187,6 @@ def latest_records(
     ranked_sq = ranked.subquery("ranked")
     latest = sa.select(ranked_sq.c.record_id, ranked_sq.c.profile_id, ranked_sq.c.lead_provider_id)
     return latest if distinct_on else latest.where(ranked_sq.c.position == 1)
-
-
-def uses_distinct_on(session: Session) -> bool:
-    """Whether :func:`latest_records` may use ``DISTINCT ON`` on this session's database."""
-    return session.get_bind().dialect.name == "postgresql"
 
 
 # Reads ------------------------------------------------------------------------------
