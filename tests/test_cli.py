@@ -494,3 +494,32 @@ def test_the_app_factory_named_by_serve_exists() -> None:
 
     module = importlib.import_module("cpd.app")
     assert callable(module.create_asgi_app)
+
+
+def test_visibility_check_finds_a_stale_table_and_rebuild_mends_it(
+    cli: Callable[..., Result], session: Session, settings: Settings
+) -> None:
+    from storage.models import VisibleTrainingRecord
+    from tests import builders
+    from tests.test_v3_participants import world
+
+    w = world(session, settings.secret_key)
+    people = [builders.participant(session, w.programme) for _ in range(3)]
+    session.commit()
+    result = cli("visibility", "check")
+    assert (result.exit_code, result.stdout) == (0, "The stored visibility matches the rule.\n")
+
+    # Data changed behind the service's back: one row gone, one moved to the wrong record.
+    table = VisibleTrainingRecord.__table__
+    session.execute(sa.delete(table).where(table.c.participant_profile_id == people[0].id))
+    session.execute(
+        sa.update(table).where(table.c.participant_profile_id == people[1].id).values(schedule_cohort=1999)
+    )
+    session.commit()
+    assert_one_line_error(
+        cli("visibility", "check"), "2 rows missing and 1 rows out of date; run `cpd visibility rebuild`"
+    )
+
+    result = cli("visibility", "rebuild")
+    assert (result.exit_code, result.stdout) == (0, "Rebuilt: 3 visible training records.\n")
+    assert cli("visibility", "check").exit_code == 0
