@@ -151,8 +151,9 @@ def rebuild(connection: sa.Connection) -> int:
     table = VisibleTrainingRecord.__table__
     connection.execute(sa.delete(table))
     distinct_on = connection.dialect.name == "postgresql"
-    result = connection.execute(_insert(_visible(None, distinct_on=distinct_on)))
-    return result.rowcount
+    connection.execute(_insert(_visible(None, distinct_on=distinct_on)))
+    # Counted rather than read from the insert's rowcount, which psycopg leaves at -1 here.
+    return connection.scalar(sa.select(sa.func.count()).select_from(table)) or 0
 
 
 def differences(connection: sa.Connection) -> tuple[set[tuple[Any, ...]], set[tuple[Any, ...]]]:
