@@ -231,6 +231,7 @@ def test_a_leap_day_milestone_and_statement_land_on_28_february(session: Session
 def test_an_existing_year_is_refused_and_nothing_is_written(
     session: Session, providers: dict[str, LeadProvider]
 ) -> None:
+    session.commit()  # the set-up, stamped; counting then reads only what the rollover wrote
     before = _row_counts(session)
 
     with pytest.raises(RolloverError, match=r"^cohort 2025 already exists$"):
@@ -242,6 +243,7 @@ def test_an_existing_year_is_refused_and_nothing_is_written(
 def test_a_missing_previous_year_is_refused_and_nothing_is_written(
     session: Session, providers: dict[str, LeadProvider]
 ) -> None:
+    session.commit()  # the set-up, stamped; counting then reads only what the rollover wrote
     before = _row_counts(session)
 
     with pytest.raises(RolloverError, match=r"^cohort 2029 does not exist"):
